@@ -1,0 +1,5 @@
+import sys
+
+from promptsync.cli import main
+
+sys.exit(main())

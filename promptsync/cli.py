@@ -1,0 +1,135 @@
+"""Command-line shell: parse arguments, call one function, map errors to exit codes.
+
+Imports of pydantic, yaml, httpx, jinja2, git and deepdiff happen inside the commands, so
+`--version` and `--help` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from promptsync import __version__
+
+
+@dataclass
+class Globals:
+    config: str | None
+    color: bool
+    verbose: int
+
+
+_state = {"verbose": 0}
+
+
+def _color_enabled(no_color: bool) -> bool:
+    if no_color or "NO_COLOR" in os.environ:
+        return False
+    return sys.stdout.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="promptsync")
+@click.option(
+    "--config",
+    "config",
+    metavar="PATH",
+    help="Config file (default: promptsync.yaml"
+    " found by walking up from the current directory, or $PROMPTSYNC_CONFIG).",
+)
+@click.option("--no-color", is_flag=True, help="Never colour output (NO_COLOR is honoured too).")
+@click.option("-v", "--verbose", count=True, help="More detail; tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, no_color: bool, verbose: int) -> None:
+    """promptsync: a git repository as the source of truth for LLM prompt templates."""
+    _state["verbose"] = verbose
+    ctx.obj = Globals(config=config, color=_color_enabled(no_color), verbose=verbose)
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def validate(g: Globals, fmt: str) -> int:
+    """Check every prompt file and the config, offline. Exit 0 valid, 1 invalid."""
+    from promptsync.validate import run_validate
+
+    return run_validate(g.config, fmt)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["prompt", "config"]))
+def schema(kind: str) -> int:
+    """Print the JSON Schema of a prompt file or the config."""
+    from promptsync.schemas import schema_json
+
+    click.echo(schema_json(kind), nl=False)
+    return 0
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "directory",
+    default=".",
+    show_default=True,
+    metavar="PATH",
+    help="Where to create the files.",
+)
+def init(directory: str) -> int:
+    """Write promptsync.yaml, an example prompt and an example workflow (never overwrites)."""
+    from pathlib import Path
+
+    from promptsync.init import run_init
+
+    return run_init(Path(directory))
+
+
+def _report(exc: BaseException) -> None:
+    from promptsync.errors import LoadError
+
+    if isinstance(exc, LoadError):
+        for issue in exc.issues:
+            click.echo(f"{issue.severity}: {issue}", err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code instead of raising SystemExit."""
+    from promptsync.errors import PromptsyncError
+
+    try:
+        result: Any = cli.main(args=argv, prog_name="promptsync", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        return 1
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        # Usage errors exit 1, not click's 2: with --detailed-exitcode, 2 means "changes".
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return 1
+    except PromptsyncError as exc:
+        if _state["verbose"]:
+            traceback.print_exc()
+        _report(exc)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        return 130
+    except Exception as exc:  # a bug: one line unless -v
+        if _state["verbose"]:
+            traceback.print_exc()
+        click.echo(
+            f"error: internal error ({type(exc).__name__}: {exc}); run with -v for the traceback",
+            err=True,
+        )
+        return 1
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,37 @@
+"""The project's own error types. The CLI turns each into a one-line message and exit 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+class PromptsyncError(Exception):
+    """A user-facing failure: its message is printed as one line, without a traceback."""
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem found in a file, located at `path:line:column` (1-based)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class LoadError(PromptsyncError):
+    """Files or config did not validate; carries every issue found, not just the first."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = sorted(issues)
+        errors = [i for i in self.issues if i.severity == "error"]
+        first = errors[0] if errors else self.issues[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{first}{more}")

@@ -1,0 +1,122 @@
+"""Mustache as Freeplay's SDK does it: pystache, no HTML escaping, dicts and lists as compact JSON.
+
+Also the static analysis the planner and validator need: which variables a template uses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pystache
+from pystache import parser as pystache_parser
+
+
+class MustacheError(ValueError):
+    """A template that does not parse; `position` is the offset of the offending tag."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class VariableUse:
+    """Variables a template refers to.
+
+    `required`: interpolated outside any section; a caller that omits one silently gets an empty
+    string. `optional`: top-level section keys (`{{#x}}`, `{{^x}}`). `nested`: names inside
+    sections, which may be fields of the section's item rather than top-level variables.
+    """
+
+    required: frozenset[str] = field(default_factory=frozenset)
+    optional: frozenset[str] = field(default_factory=frozenset)
+    nested: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def top_level(self) -> frozenset[str]:
+        return self.required | self.optional
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.required | self.optional | self.nested
+
+    def __or__(self, other: VariableUse) -> VariableUse:
+        return VariableUse(
+            self.required | other.required,
+            (self.optional | other.optional) - (self.required | other.required),
+            self.nested | other.nested,
+        )
+
+
+def _tag_start(template: str, end: int) -> int:
+    """Offset of the `{{` that opens the tag ending at `end` (or `end` if none is found)."""
+    start = template.rfind("{{", 0, end)
+    return start if start >= 0 else end
+
+
+def parse(template: str) -> Any:
+    """Parse like pystache, but fail on unclosed or mismatched sections instead of guessing."""
+    try:
+        return pystache_parser.parse(template, raise_on_mismatch=True)
+    except pystache_parser.ParsingError as exc:
+        info = exc.info
+        if info is None:  # pragma: no cover - pystache always attaches details
+            raise MustacheError(str(exc), 0) from None
+        if info.tag_type == "/":
+            message = f"closing tag {{{{/{info.tag_key}}}}} does not match an open section"
+        else:
+            message = f"section {{{{{info.tag_type}{info.tag_key}}}}} is never closed"
+        raise MustacheError(message, _tag_start(template, info.position)) from None
+
+
+def _root_name(key: str) -> str | None:
+    if key == ".":
+        return None
+    return key.split(".", 1)[0].strip() or None
+
+
+def _walk(nodes: list[Any], in_section: bool, found: dict[str, set[str]]) -> None:
+    for node in nodes:
+        kind = type(node).__name__
+        if kind in ("_EscapeNode", "_LiteralNode", "_SectionNode", "_InvertedNode"):
+            name = _root_name(node.key)
+            if name:
+                bucket = (
+                    "nested"
+                    if in_section
+                    else ("required" if kind in ("_EscapeNode", "_LiteralNode") else "optional")
+                )
+                found[bucket].add(name)
+        if kind == "_SectionNode":
+            _walk(node.parsed._parse_tree, True, found)
+        elif kind == "_InvertedNode":
+            _walk(node.parsed_section._parse_tree, True, found)
+
+
+def variables(template: str) -> VariableUse:
+    """Variables used by a template (raises MustacheError if it does not parse)."""
+    found: dict[str, set[str]] = {"required": set(), "optional": set(), "nested": set()}
+    _walk(parse(template)._parse_tree, False, found)
+    required = frozenset(found["required"])
+    return VariableUse(
+        required, frozenset(found["optional"]) - required, frozenset(found["nested"])
+    )
+
+
+class _FreeplayRenderer(pystache.Renderer):  # type: ignore[misc]
+    """The renderer Freeplay's SDK uses: identity escape and compact JSON for containers."""
+
+    def __init__(self) -> None:
+        super().__init__(escape=lambda s: s)
+
+    def str_coerce(self, val: Any) -> str:
+        if isinstance(val, dict | list):
+            return json.dumps(val, separators=(",", ":"))
+        return str(val)
+
+
+def render(template: str, values: dict[str, Any]) -> str:
+    """Render one message's text with the given variables, exactly as Freeplay's SDK does."""
+    return str(_FreeplayRenderer().render(template, values))

@@ -1,0 +1,28 @@
+"""JSON Schemas generated from the models (committed under schemas/, drift-tested)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def _model(kind: str) -> type[BaseModel]:
+    if kind == "prompt":
+        from promptsync.models import PromptFile
+
+        return PromptFile
+    if kind == "config":
+        from promptsync.models import Config
+
+        return Config
+    raise ValueError(f"unknown schema {kind!r}")
+
+
+def schema(kind: str) -> dict[str, Any]:
+    return _model(kind).model_json_schema()
+
+
+def schema_json(kind: str) -> str:
+    return json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n"
