@@ -14,7 +14,7 @@ class PromptsyncError(Exception):
 
 @dataclass(frozen=True, order=True)
 class Issue:
-    """One problem found in a file, located at `path:line:column` (1-based)."""
+    """One problem found in a file, at `path:line:column` (1-based; line 0 = the whole file)."""
 
     path: str
     line: int
@@ -23,6 +23,8 @@ class Issue:
     severity: Severity = "error"
 
     def __str__(self) -> str:
+        if self.line == 0:  # about the file as a whole
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 

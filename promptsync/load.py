@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +18,6 @@ from promptsync.models import (
     CREDENTIAL_KEY,
     ChatMessage,
     Config,
-    HistoryPlaceholder,
     MediaSlot,
     PromptFile,
     Tool,
@@ -28,15 +27,30 @@ from promptsync.yamlread import DataPath, Document, read_document
 
 M = TypeVar("M", bound=BaseModel)
 
-# Which keys are allowed where, for "did you mean" hints (indices written as "*").
-_KEYS: dict[tuple[str, ...], Iterable[str]] = {
-    (): PromptFile.model_fields,
-    ("messages", "*"): [*ChatMessage.model_fields, *HistoryPlaceholder.model_fields],
-    ("messages", "*", "media_slots", "*"): MediaSlot.model_fields,
-    ("tool_schema", "*"): Tool.model_fields,
-    ("variables", "*"): Variable.model_fields,
-}
-_CONFIG_KEYS: dict[tuple[str, ...], Iterable[str]] = {(): Config.model_fields}
+
+def _prompt_keys(parent_loc: tuple[int | str, ...]) -> tuple[list[str], str]:
+    """Keys allowed in the mapping at a pydantic error location, and a note for the hint."""
+    names = [part for part in parent_loc if isinstance(part, str)]
+    if not names:
+        return list(PromptFile.model_fields), ""
+    if names[0] == "messages":
+        if "media_slots" in names:
+            return list(MediaSlot.model_fields), ""
+        if "history" in names:
+            return [], " (a history placeholder has only 'kind: history')"
+        return list(ChatMessage.model_fields), ""
+    if names[0] == "tool_schema":
+        return list(Tool.model_fields), ""
+    if names[0] == "variables":
+        return list(Variable.model_fields), ""
+    return [], ""  # pragma: no cover - every mapping of the format is listed above
+
+
+def _config_keys(parent_loc: tuple[int | str, ...]) -> tuple[list[str], str]:
+    return list(Config.model_fields), ""
+
+
+KeyLookup = Callable[[tuple[int | str, ...]], tuple[list[str], str]]
 
 _EXPECTED = {
     "string_type": "a string",
@@ -111,7 +125,7 @@ def format_path(path: DataPath) -> str:
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, [c for c in choices if c != word], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -128,9 +142,7 @@ def _prefix(path: DataPath) -> str:
     return f"{format_path(path)}: " if path else ""
 
 
-def _model_issues(
-    doc: Document, exc: ValidationError, keys: dict[tuple[str, ...], Iterable[str]]
-) -> list[Issue]:
+def _model_issues(doc: Document, exc: ValidationError, keys: KeyLookup) -> list[Issue]:
     grouped: dict[tuple[DataPath, str], list[Any]] = {}
     for err in exc.errors():
         path = _data_path(doc.data, err["loc"])
@@ -141,8 +153,8 @@ def _model_issues(
         err = errs[0]
         if kind == "extra_forbidden":
             parent, name = path[:-1], str(path[-1])
-            allowed = keys.get(tuple("*" if isinstance(p, int) else p for p in parent), ())
-            message = f"{_prefix(parent)}unknown key {name!r}{_hint(name, allowed)}"
+            allowed, note = keys(err["loc"][:-1])
+            message = f"{_prefix(parent)}unknown key {name!r}{_hint(name, allowed) or note}"
             line, col = _mark(doc, path, key=True)
         elif kind == "missing":
             missing = str(err["loc"][-1])
@@ -180,7 +192,7 @@ def _explain(kind: str, errs: list[Any], value: Any) -> str:
     return str(err["msg"])
 
 
-def validate_model(doc: Document, model: type[M], keys: dict[tuple[str, ...], Any]) -> M:
+def validate_model(doc: Document, model: type[M], keys: KeyLookup) -> M:
     if not isinstance(doc.data, dict):
         line, col = _mark(doc, ())
         raise LoadError([doc.issue(line, col, f"expected a mapping, got {_describe(doc.data)}")])
@@ -218,41 +230,48 @@ def _text_position(doc: Document, path: DataPath, content: str, offset: int) -> 
     return doc.position(index - 1)
 
 
+def _media_slot_issues(doc: Document, i: int, message: ChatMessage) -> list[Issue]:
+    slots = [slot.placeholder_name for slot in message.media_slots or []]
+    issues = []
+    for j, name in enumerate(slots):
+        if name in slots[:j]:
+            line, col = _mark(doc, ("messages", i, "media_slots", j))
+            issues.append(
+                doc.issue(line, col, f"messages[{i}].media_slots: {name!r} is used twice")
+            )
+    return issues
+
+
+def _undeclared_issues(
+    doc: Document, i: int, content: str, use: mustache.VariableUse, declared: Iterable[str]
+) -> list[Issue]:
+    issues = []
+    for name in sorted(use.top_level - set(declared)):
+        line, col = _text_position(
+            doc, ("messages", i, "content"), content, _find_tag(content, name)
+        )
+        message = f"messages[{i}].content: variable {name!r} is not declared in 'variables'"
+        issues.append(doc.issue(line, col, message + _hint(name, declared)))
+    return issues
+
+
 def _message_issues(doc: Document, prompt: PromptFile) -> tuple[list[Issue], set[str]]:
     issues: list[Issue] = []
     used: set[str] = set()
-    declared = prompt.variables
     for i, message in enumerate(prompt.messages):
         if not isinstance(message, ChatMessage):
             continue
-        path: DataPath = ("messages", i, "content")
+        issues.extend(_media_slot_issues(doc, i, message))
         try:
             use = mustache.variables(message.content)
         except mustache.MustacheError as exc:
+            path: DataPath = ("messages", i, "content")
             line, col = _text_position(doc, path, message.content, exc.position)
             issues.append(doc.issue(line, col, f"messages[{i}].content: {exc}"))
             continue
         used |= use.all
-        if declared is None:
-            continue
-        for name in sorted(use.top_level - declared.keys()):
-            offset = _find_tag(message.content, name)
-            line, col = _text_position(doc, path, message.content, offset)
-            hint = _hint(name, declared)
-            issues.append(
-                doc.issue(
-                    line,
-                    col,
-                    f"messages[{i}].content: variable {name!r} is not declared in"
-                    f" 'variables'{hint}",
-                )
-            )
-        slots = [s.placeholder_name for s in message.media_slots or []]
-        for name in sorted({s for s in slots if slots.count(s) > 1}):
-            line, col = _mark(doc, ("messages", i, "media_slots"))
-            issues.append(
-                doc.issue(line, col, f"messages[{i}].media_slots: {name!r} is used twice")
-            )
+        if prompt.variables is not None:
+            issues.extend(_undeclared_issues(doc, i, message.content, use, prompt.variables))
     return issues, used
 
 
@@ -285,7 +304,7 @@ def _semantic_issues(doc: Document, prompt: PromptFile) -> list[Issue]:
 def parse_prompt(raw: bytes, path: str) -> tuple[PromptSource, list[Issue]]:
     """One prompt file → model. Raises LoadError; returns warnings alongside the model."""
     doc = read_document(raw, path)
-    prompt = validate_model(doc, PromptFile, _KEYS)
+    prompt = validate_model(doc, PromptFile, _prompt_keys)
     issues = _semantic_issues(doc, prompt)
     if any(i.severity == "error" for i in issues):
         raise LoadError(issues)
@@ -368,7 +387,8 @@ def _cross_file_issues(sources: list[PromptSource], managed: list[str] | None) -
 def load_prompts(prompts_dir: Path, managed: list[str] | None = None) -> LoadedPrompts:
     """Load and check every prompt file. Raises LoadError listing all errors in all files."""
     if not prompts_dir.is_dir():
-        raise LoadError([Issue(display_path(prompts_dir), 1, 1, "prompts directory not found")])
+        message = "prompts directory not found (set prompts_dir in promptsync.yaml)"
+        raise LoadError([Issue(display_path(prompts_dir), 0, 0, message)])
     sources: list[PromptSource] = []
     issues: list[Issue] = []
     for file in find_prompt_files(prompts_dir):
@@ -413,4 +433,4 @@ def parse_config(raw: bytes, path: str) -> Config:
     issues = _credential_issues(doc)
     if issues:
         raise LoadError(issues)
-    return validate_model(doc, Config, _CONFIG_KEYS)
+    return validate_model(doc, Config, _config_keys)

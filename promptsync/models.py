@@ -27,9 +27,9 @@ MEDIA_TYPES = ("image", "audio", "video", "file")
 SCHEMA_BASE = "https://promptsync.dev/schemas"
 
 
-def _no_control_chars(value: str, what: str) -> str:
+def _no_control_chars(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError(f"{what} must not contain control characters")
+        raise ValueError("must not contain control characters")
     return value
 
 
@@ -91,10 +91,6 @@ LlmParamValue = StrictStr | StrictInt | StrictFloat | dict[str, Any]
 TemplateName = Annotated[str, Field(min_length=1, max_length=256)]
 
 
-def _environment_name(value: str) -> str:
-    return _no_control_chars(value, "environment names")
-
-
 def _claimable_environment(value: str) -> str:
     if value == "latest":
         raise ValueError(
@@ -105,9 +101,18 @@ def _claimable_environment(value: str) -> str:
 
 
 EnvironmentName = Annotated[
-    str, Field(min_length=1, max_length=128), AfterValidator(_environment_name)
+    str, Field(min_length=1, max_length=128), AfterValidator(_no_control_chars)
 ]
 ClaimableEnvironment = Annotated[EnvironmentName, AfterValidator(_claimable_environment)]
+
+
+def _managed_environment(value: str) -> str:
+    if value == "latest":
+        raise ValueError("'latest' is always compared and cannot be managed; remove it")
+    return value
+
+
+ManagedEnvironment = Annotated[EnvironmentName, AfterValidator(_managed_environment)]
 
 
 def _unique(value: list[str] | None) -> list[str] | None:
@@ -151,7 +156,7 @@ class PromptFile(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _no_control_chars(value, "name")
+        return _no_control_chars(value)
 
 
 CREDENTIAL_KEY = re.compile(r"(api[_-]?key|apikey|token|secret|password|passwd|credential)", re.I)
@@ -175,7 +180,7 @@ class Config(_Strict):
         description="Or env FREEPLAY_API_URL: the instance root, .../api or .../api/v2.",
     )
     prompts_dir: str = Field(default="prompts", min_length=1)
-    environments: Annotated[list[ClaimableEnvironment] | None, AfterValidator(_unique)] = Field(
+    environments: Annotated[list[ManagedEnvironment] | None, AfterValidator(_unique)] = Field(
         default=None,
         min_length=1,
         description="Environments promptsync manages (default: all named in prompt files).",
@@ -185,7 +190,7 @@ class Config(_Strict):
     @classmethod
     def _backend(cls, value: str) -> str:
         if value == "promptlayer":
-            raise ValueError("backend 'promptlayer' is not supported yet; use 'freeplay'")
+            raise ValueError("'promptlayer' is not supported yet; use 'freeplay'")
         return value
 
     @field_validator("project_id")
@@ -203,17 +208,17 @@ def check_project_id(value: str) -> str:
     try:
         uuid.UUID(value)
     except ValueError:
-        raise ValueError(f"project_id {value!r} is not a UUID") from None
+        raise ValueError(f"{value!r} is not a UUID") from None
     return value
 
 
 def check_api_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"api_url {value!r} is not an http(s) URL")
+        raise ValueError(f"{value!r} is not an http(s) URL")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ValueError(
-            f"api_url {value!r} uses http:// on a non-loopback host; use https://"
+            f"{value!r} uses http:// on a non-loopback host; use https://"
             " (plain http is only allowed for the local emulator)"
         )
     return value

@@ -21,7 +21,11 @@ def _model(kind: str) -> type[BaseModel]:
 
 
 def schema(kind: str) -> dict[str, Any]:
-    return _model(kind).model_json_schema()
+    generated = _model(kind).model_json_schema()
+    head: dict[str, Any] = {
+        key: generated.pop(key) for key in ("$schema", "$id", "title") if key in generated
+    }
+    return {**head, **generated}
 
 
 def schema_json(kind: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +72,14 @@ def _from_env(environ: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def _check(check: Callable[[str], str], value: str | None, source: str) -> None:
+    try:
+        if value is not None:
+            check(value)
+    except ValueError as exc:
+        raise PromptsyncError(f"{source}: {exc}") from None
+
+
 def load_settings(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Settings:
     path = find_config(explicit, environ, cwd)
     if path is None:
@@ -84,14 +92,12 @@ def load_settings(explicit: str | None, environ: Mapping[str, str], cwd: Path) -
         config = parse_config(raw, display_path(path))
     root = path.parent if path else cwd
     # The environment overrides the file so CI can point one config at a rehearsal emulator.
-    project_id = _from_env(environ, "FREEPLAY_PROJECT_ID") or config.project_id
-    api_url = _from_env(environ, "FREEPLAY_API_URL") or config.api_url or DEFAULT_API_URL
-    try:
-        if project_id:
-            check_project_id(project_id)
-        check_api_url(api_url)
-    except ValueError as exc:
-        raise PromptsyncError(str(exc)) from None
+    env_project = _from_env(environ, "FREEPLAY_PROJECT_ID")
+    env_url = _from_env(environ, "FREEPLAY_API_URL")
+    project_id = env_project or config.project_id
+    api_url = env_url or config.api_url or DEFAULT_API_URL
+    _check(check_project_id, project_id, "FREEPLAY_PROJECT_ID" if env_project else "project_id")
+    _check(check_api_url, api_url, "FREEPLAY_API_URL" if env_url else "api_url")
     return Settings(path, config, root / config.prompts_dir, project_id, api_url)
 
 

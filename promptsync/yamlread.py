@@ -22,6 +22,7 @@ MAX_EXPANDED_NODES = 100_000
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DataPath = tuple[str | int, ...]
+_COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 
 @dataclass
@@ -133,6 +134,13 @@ class _Converter:
                     node.start_mark.column,
                     f"cannot read value: {problem}",
                 ) from None
+        if node.tag not in _COLLECTION_TAGS:
+            raise _fail(
+                self.doc.path,
+                node.start_mark.line,
+                node.start_mark.column,
+                f"unsupported YAML tag {node.tag!r}",
+            )
         if id(node) in self.active:
             raise _fail(
                 self.doc.path,
