@@ -91,6 +91,77 @@ def init(directory: str) -> int:
     return run_init(Path(directory))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0 picks a free port.",
+)
+@click.option(
+    "--db",
+    default=".promptsync/emulator.sqlite",
+    show_default=True,
+    metavar="PATH|:memory:",
+    help="SQLite file holding the state.",
+)
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    metavar="KEY",
+    help="Accepted key (repeatable). Default: promptsync-emulator.",
+)
+@click.option(
+    "--project-id",
+    "project_ids",
+    multiple=True,
+    metavar="UUID",
+    help="Project the keys may use (repeatable; paired with --api-key in order).",
+)
+@click.option(
+    "--environment",
+    "environments",
+    multiple=True,
+    metavar="NAME",
+    help="Extra environment besides latest, dev, staging, prod (repeatable).",
+)
+@click.option(
+    "--fail-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of requests answered 500 before any write.",
+)
+@click.option(
+    "--fail-after-commit-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of requests processed (writes committed), then answered 500.",
+)
+@click.option(
+    "--drop-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of requests processed, then the connection closed with no response.",
+)
+@click.option(
+    "--latency-ms", type=click.FloatRange(0), default=0.0, help="Delay added to every API request."
+)
+@click.option("--seed", type=int, default=None, help="Seed that makes faults reproducible.")
+@click.option(
+    "--ready-file",
+    metavar="PATH",
+    help="Write the base URL to this file once listening (for scripts).",
+)
+def emulator(**options: Any) -> int:
+    """Run a local Freeplay-compatible server until interrupted."""
+    from promptsync.emulator_cli import run_emulator
+
+    return run_emulator(**options)
+
+
 def _report(exc: BaseException) -> None:
     from promptsync.errors import LoadError
 

@@ -1,0 +1,22 @@
+"""A local, Freeplay-compatible prompt-template server (see docs/emulator.md).
+
+Written from Freeplay's API contract alone: this package imports nothing else of promptsync.
+"""
+
+from promptsync.emulator.faults import FaultConfig
+from promptsync.emulator.server import (
+    DEFAULT_API_KEY,
+    DEFAULT_PROJECT_ID,
+    EmulatorSettings,
+    RunningEmulator,
+    running_emulator,
+)
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_PROJECT_ID",
+    "EmulatorSettings",
+    "FaultConfig",
+    "RunningEmulator",
+    "running_emulator",
+]

@@ -1,0 +1,148 @@
+"""Raw, bound and formatted prompt payloads, shaped as Freeplay returns them.
+
+Mustache is rendered with pystache and no HTML escaping, dicts and lists as compact JSON, as
+Freeplay's SDK does. Provider-specific shapes follow the SDK's adapters.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pystache
+
+FORMAT_VERSION = 2
+
+PROVIDER_FLAVORS = {
+    "openai": "openai_chat",
+    "anthropic": "anthropic_chat",
+    "azure": "azure_openai_chat",
+    "vertex": "gemini_chat",
+    "gemini": "gemini_api_chat",
+    "bedrock": "amazon_bedrock_converse",
+    "mistral": "mistral_chat",
+    "baseten": "baseten_mistral_chat",
+    "perplexity": "perplexity_chat",
+    "llama": "llama_3_chat",
+}
+FLAVORS = frozenset({*PROVIDER_FLAVORS.values(), "openai_responses"})
+_NO_SYSTEM = {
+    "anthropic_chat",
+    "gemini_chat",
+    "gemini_api_chat",
+    "openai_responses",
+    "amazon_bedrock_converse",
+}
+
+
+class _Renderer(pystache.Renderer):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__(escape=lambda s: s)
+
+    def str_coerce(self, val: Any) -> str:
+        if isinstance(val, dict | list):
+            return json.dumps(val, separators=(",", ":"))
+        return str(val)
+
+
+def render(text: str, variables: dict[str, Any]) -> str:
+    return str(_Renderer().render(text, variables))
+
+
+def plain(
+    version_id: str, template_id: str, name: str, project_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """PlainPromptTemplate: every required field of the schema."""
+    return {
+        "prompt_template_id": template_id,
+        "prompt_template_version_id": version_id,
+        "prompt_template_name": name,
+        "version_name": body.get("version_name"),
+        "version_description": body.get("version_description"),
+        "metadata": metadata(body),
+        "format_version": FORMAT_VERSION,
+        "project_id": project_id,
+        "content": body["content"],
+        "tool_schema": body.get("tool_schema"),
+        "output_schema": body.get("output_schema"),
+    }
+
+
+def metadata(body: dict[str, Any], flavor: str | None = None) -> dict[str, Any]:
+    return {
+        "provider": body["provider"],
+        "flavor": flavor or body["flavor"],
+        "model": body["model"],
+        "params": body["params"] or {},
+        "provider_info": {},
+    }
+
+
+def bind(body: dict[str, Any], variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """Messages with variables inserted; history placeholders dropped (no history is sent)."""
+    return [
+        {"role": m["role"], "content": render(m["content"], variables)}
+        for m in body["content"]
+        if "kind" not in m
+    ]
+
+
+def _gemini_role(role: str) -> str:
+    return "model" if role == "assistant" else role
+
+
+def format_messages(flavor: str, messages: list[dict[str, Any]]) -> Any:
+    kept = [m for m in messages if flavor not in _NO_SYSTEM or m["role"] != "system"]
+    if flavor in ("gemini_chat", "gemini_api_chat"):
+        return [{"role": _gemini_role(m["role"]), "parts": [{"text": m["content"]}]} for m in kept]
+    if flavor == "openai_responses":
+        return [{"type": "message", **m} for m in kept]
+    if flavor == "amazon_bedrock_converse":
+        return [{"role": m["role"], "content": [{"text": m["content"]}]} for m in kept]
+    if flavor == "llama_3_chat":
+        turns = "".join(
+            f"<|start_header_id|>{m['role']}<|end_header_id|>\n{m['content']}<|eot_id|>"
+            for m in kept
+        )
+        return f"<|begin_of_text|>{turns}<|start_header_id|>assistant<|end_header_id|>"
+    return kept
+
+
+def format_tools(flavor: str, tools: list[dict[str, Any]] | None) -> Any:
+    if not tools:
+        return None
+    if flavor == "anthropic_chat":
+        return [
+            {"name": t["name"], "description": t["description"], "input_schema": t["parameters"]}
+            for t in tools
+        ]
+    if flavor in ("openai_chat", "azure_openai_chat"):
+        return [{"type": "function", "function": t} for t in tools]
+    if flavor == "openai_responses":
+        return [{"type": "function", **t} for t in tools]
+    if flavor in ("gemini_chat", "gemini_api_chat"):
+        return [{"functionDeclarations": tools}]
+    if flavor == "amazon_bedrock_converse":
+        return {
+            "tools": [
+                {
+                    "toolSpec": {
+                        "name": t["name"],
+                        "description": t["description"],
+                        "inputSchema": {"json": t["parameters"]},
+                    }
+                }
+                for t in tools
+            ]
+        }
+    return None
+
+
+def format_output_schema(flavor: str, schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    if schema and flavor in ("openai_chat", "azure_openai_chat", "openai_responses"):
+        return schema
+    return None
+
+
+def system_content(messages: list[dict[str, Any]]) -> str | None:
+    return next((m["content"] for m in messages if m["role"] == "system"), None)

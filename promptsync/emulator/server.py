@@ -1,0 +1,197 @@
+"""Run the emulator: under uvicorn in the foreground, or in a background thread for tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from promptsync.emulator.app import EmulatorApp
+from promptsync.emulator.faults import FaultConfig, Faults, Stats
+from promptsync.emulator.routes import key_sha256
+from promptsync.emulator.store import DEFAULT_ENVIRONMENTS, Store
+
+DEFAULT_API_KEY = "promptsync-emulator"
+DEFAULT_PROJECT_ID = "8f93dd00-2eb5-4ba2-9354-86d5c6831dfd"
+DEFAULT_DB = ".promptsync/emulator.sqlite"
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    db: str = DEFAULT_DB
+    host: str = "127.0.0.1"
+    port: int = 8765
+    api_keys: Sequence[str] = ()
+    project_ids: Sequence[str] = ()
+    environments: Sequence[str] = ()
+    faults: FaultConfig = field(default_factory=FaultConfig)
+
+    def grants(self) -> dict[str, list[str]]:
+        """Which projects each key may use.
+
+        Keys and project ids pair up by position; a single project id (or none: the default
+        project) is shared by every key; with no key, the default key reaches every project.
+        """
+        keys = list(self.api_keys) or [DEFAULT_API_KEY]
+        projects = list(self.project_ids) or [DEFAULT_PROJECT_ID]
+        if not self.api_keys:
+            return {keys[0]: projects}
+        if len(projects) == 1:
+            return dict.fromkeys(keys, projects)
+        if len(projects) != len(keys):
+            raise ValueError(
+                f"{len(keys)} --api-key and {len(projects)} --project-id: give one project id"
+                " for all keys, or exactly one per key (paired in order)"
+            )
+        grants: dict[str, list[str]] = {}
+        for key, project in zip(keys, projects, strict=True):
+            grants.setdefault(key, []).append(project)
+        return grants
+
+
+@dataclass
+class Emulator:
+    """A built emulator: the ASGI app with its store, stats and faults."""
+
+    app: EmulatorApp
+    store: Store
+    stats: Stats
+    faults: Faults
+
+
+def build(settings: EmulatorSettings) -> Emulator:
+    grants = settings.grants()
+    store = Store(settings.db)
+    for name in (*DEFAULT_ENVIRONMENTS, *settings.environments):
+        store.ensure_environment(name)
+    for key, projects in grants.items():
+        for project in projects:
+            store.ensure_project(project)
+            store.grant(key_sha256(key), project)
+    stats = Stats()
+    faults = Faults(settings.faults)
+    app = EmulatorApp(store, {key_sha256(k) for k in grants}, faults, stats)
+    return Emulator(app, store, stats, faults)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn with a hook that runs once the socket is listening."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._on_ready()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def _url(host: str, sock: socket.socket) -> str:
+    port = sock.getsockname()[1]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _config(app: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=2
+    )
+
+
+def serve(settings: EmulatorSettings, on_ready: Callable[[str], None]) -> None:
+    """Run in the foreground until SIGINT/SIGTERM; `on_ready(url)` once listening."""
+    emulator = build(settings)
+    sock = _listen(settings.host, settings.port)
+    url = _url(settings.host, sock)
+    server = _Server(_config(emulator.app), lambda: on_ready(url))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        emulator.store.close()
+
+
+@dataclass
+class RunningEmulator:
+    """An emulator serving on a free localhost port (see `running_emulator`)."""
+
+    url: str
+    api_key: str
+    project_id: str
+    emulator: Emulator
+
+    @property
+    def stats(self) -> Stats:
+        return self.emulator.stats
+
+    @property
+    def store(self) -> Store:
+        return self.emulator.store
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An httpx client with the base URL `<url>/api/v2` and the bearer key set."""
+        return httpx.Client(
+            base_url=f"{self.url}/api/v2",
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            **kwargs,
+        )
+
+
+@contextmanager
+def running_emulator(
+    db: str | Path = ":memory:",
+    *,
+    api_keys: Sequence[str] = (),
+    project_ids: Sequence[str] = (),
+    environments: Sequence[str] = (),
+    faults: FaultConfig | None = None,
+    host: str = "127.0.0.1",
+) -> Iterator[RunningEmulator]:
+    """Start the emulator on a free port in a background thread; stop it on exit.
+
+    >>> with running_emulator() as fp:
+    ...     fp.client().get(f"/projects/{fp.project_id}/prompt-templates/all/latest").json()
+    {'prompt_templates': []}
+    """
+    settings = EmulatorSettings(
+        db=str(db),
+        host=host,
+        api_keys=api_keys,
+        project_ids=project_ids,
+        environments=environments,
+        faults=faults or FaultConfig(),
+    )
+    grants = settings.grants()
+    emulator = build(settings)
+    sock = _listen(host, 0)
+    ready = threading.Event()
+    server = _Server(_config(emulator.app), ready.set)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="promptsync-emulator"
+    )
+    thread.start()
+    try:
+        if not ready.wait(timeout=30):
+            raise RuntimeError("the emulator did not start within 30 s")
+        key = next(iter(grants))
+        yield RunningEmulator(_url(host, sock), key, grants[key][0], emulator)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+        emulator.store.close()

@@ -1,0 +1,60 @@
+"""`promptsync emulator`: validate the flags, then run the emulator in the foreground."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from promptsync.errors import PromptsyncError
+
+
+def run_emulator(
+    *,
+    host: str,
+    port: int,
+    db: str,
+    api_keys: tuple[str, ...],
+    project_ids: tuple[str, ...],
+    environments: tuple[str, ...],
+    fail_rate: float,
+    fail_after_commit_rate: float,
+    drop_rate: float,
+    latency_ms: float,
+    seed: int | None,
+    ready_file: str | None,
+) -> int:
+    from promptsync.emulator import EmulatorSettings, FaultConfig
+    from promptsync.emulator.server import serve
+
+    for project_id in project_ids:
+        try:
+            uuid.UUID(project_id)
+        except ValueError:
+            raise PromptsyncError(f"--project-id: {project_id!r} is not a UUID") from None
+    try:
+        settings = EmulatorSettings(
+            db=db,
+            host=host,
+            port=port,
+            api_keys=api_keys,
+            project_ids=project_ids,
+            environments=environments,
+            faults=FaultConfig(fail_rate, fail_after_commit_rate, drop_rate, latency_ms, seed),
+        )
+        settings.grants()
+    except ValueError as exc:
+        raise PromptsyncError(f"emulator: {exc}") from None
+
+    def ready(url: str) -> None:
+        projects = ", ".join(sorted({p for ps in settings.grants().values() for p in ps}))
+        print(
+            f"promptsync emulator listening on {url} (db: {db}; projects: {projects})", flush=True
+        )
+        if ready_file:
+            Path(ready_file).write_text(url + "\n", encoding="utf-8")
+
+    try:
+        serve(settings, ready)
+    except OSError as exc:
+        raise PromptsyncError(f"emulator: cannot listen on {host}:{port}: {exc.strerror}") from None
+    return 0
