@@ -50,8 +50,10 @@ def run_emulator(
         print(
             f"promptsync emulator listening on {url} (db: {db}; projects: {projects})", flush=True
         )
-        if ready_file:
-            Path(ready_file).write_text(url + "\n", encoding="utf-8")
+        if ready_file:  # renamed into place, so a poller never reads half a URL
+            partial = Path(f"{ready_file}.partial")
+            partial.write_text(url + "\n", encoding="utf-8")
+            partial.replace(ready_file)
 
     try:
         serve(settings, ready)

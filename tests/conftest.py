@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from promptsync.cli import main
+from promptsync.emulator import RunningEmulator, running_emulator
 
 REPO = Path(__file__).resolve().parent.parent
 RunCli = Callable[..., tuple[int, str, str]]
@@ -36,3 +37,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    """A fresh in-memory emulator on a free localhost port."""
+    with running_emulator() as running:
+        yield running

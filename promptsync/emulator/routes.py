@@ -186,6 +186,23 @@ def _plain(version: Version) -> dict[str, Any]:
     return fmt.plain(version.id, t.id, t.name, t.project_id, version.body)
 
 
+# Versions never change, so their serialized form is cached: `all/<env>` with thousands of
+# templates is then string concatenation instead of a JSON parse and dump per template.
+_plain_cache: dict[tuple[str, str, str], str] = {}
+
+
+def _plain_json(version: Version) -> str:
+    key = (version.id, version.template.id, version.template.name)
+    cached = _plain_cache.get(key)
+    if cached is None:
+        if len(_plain_cache) > 200_000:
+            _plain_cache.clear()
+        cached = _plain_cache[key] = json.dumps(
+            _plain(version), ensure_ascii=False, separators=(",", ":")
+        )
+    return cached
+
+
 async def list_templates(call: Call) -> Response:
     page, size = _page(call)
     rows = call.store.list_templates(call.project_id, (page - 1) * size, size + 1)
@@ -229,7 +246,8 @@ async def delete_template(call: Call) -> Response:
 
 async def all_in_environment(call: Call) -> Response:
     versions = call.store.all_in(call.project_id, call.params["environment"])
-    return ok({"prompt_templates": [_plain(v) for v in versions]})
+    items = ",".join(_plain_json(v) for v in versions)
+    return Response(f'{{"prompt_templates":[{items}]}}', media_type="application/json")
 
 
 # --- versions ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,12 @@ class Version:
 
     id: str
     template: Template
-    body: dict[str, Any]
+    body_json: str
     seq: int
+
+    @cached_property
+    def body(self) -> dict[str, Any]:
+        return json.loads(self.body_json)  # type: ignore[no-any-return]
 
 
 def identity(body: dict[str, Any], with_name: bool) -> tuple[Any, ...]:
@@ -267,7 +272,7 @@ class Store:
     # --- versions -----------------------------------------------------------------------------
 
     def _version_row(self, row: sqlite3.Row, template: Template) -> Version:
-        return Version(row["id"], template, json.loads(row["body"]), row["seq"])
+        return Version(row["id"], template, row["body"], row["seq"])
 
     def _newest(self, db: sqlite3.Connection, template: Template) -> Version | None:
         row = db.execute(
@@ -330,11 +335,12 @@ class Store:
                     self._deploy(db, existing, envs or [])
                     return existing, False
             new_id = str(uuid.uuid4())
+            body_json = json.dumps(body)
             cursor = db.execute(
                 "INSERT INTO versions (id, template_id, body) VALUES (?, ?, ?)",
-                (new_id, template.id, json.dumps(body)),
+                (new_id, template.id, body_json),
             )
-            version = Version(new_id, template, body, int(cursor.lastrowid or 0))
+            version = Version(new_id, template, body_json, int(cursor.lastrowid or 0))
             self._deploy(db, version, envs or [])
             return version, True
 

@@ -1,0 +1,108 @@
+"""Helpers shared by the benchmarks: an emulator in its own process, timing, tables."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+KEY = "bench-key"
+PROJECT = "8f93dd00-2eb5-4ba2-9354-86d5c6831dfd"
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(
+            base_url=f"{self.url}/api/v2",
+            timeout=60,
+            headers={"Authorization": f"Bearer {KEY}"},
+            **kwargs,
+        )  # type: ignore[arg-type]
+
+    def stats(self) -> dict[str, int]:
+        r = httpx.get(f"{self.url}/_emulator/stats", headers={"Authorization": f"Bearer {KEY}"})
+        return r.json()["routes"]  # type: ignore[no-any-return]
+
+    def reset_stats(self) -> None:
+        httpx.post(f"{self.url}/_emulator/stats/reset", headers={"Authorization": f"Bearer {KEY}"})
+
+
+@contextmanager
+def emulator_process(*args: str) -> Iterator[Server]:
+    """`promptsync emulator` in a subprocess on a free port, in-memory unless --db is given."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ready = Path(tmp) / "ready"
+        extra = [] if "--db" in args else ["--db", ":memory:"]
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "promptsync",
+                "emulator",
+                "--port",
+                "0",
+                "--ready-file",
+                str(ready),
+                "--api-key",
+                KEY,
+                "--project-id",
+                PROJECT,
+                *extra,
+                *args,
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not ready.exists():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("emulator did not start")
+                time.sleep(0.05)
+            yield Server(ready.read_text().strip(), proc)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def version_body(name: str, i: int, envs: list[str]) -> dict[str, object]:
+    """A realistic prompt version: system + user message, parameters, one tool."""
+    return {
+        "template_messages": [
+            {"role": "system", "content": f"You are assistant {name}. Version {i}.\n" * 3},
+            {"role": "user", "content": "Answer {{question}} for {{customer}}."},
+        ],
+        "provider": "openai",
+        "model": "gpt-4o",
+        "llm_parameters": {"temperature": 0.2, "max_tokens": 512},
+        "tool_schema": [
+            {
+                "name": "lookup",
+                "description": "Look up an order",
+                "parameters": {"type": "object", "properties": {"id": {"type": "string"}}},
+            }
+        ],
+        "environments": envs,
+    }
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    return "\n".join(
+        [
+            line(headers),
+            "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+            *(line(r) for r in rows),
+        ]
+    )

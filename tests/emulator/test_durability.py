@@ -1,0 +1,117 @@
+"""Concurrent writers never lose or duplicate a version; state survives a restart."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+from promptsync.emulator import running_emulator
+
+TEMPLATES = 10
+VARIANTS = 5
+THREADS = 8
+ENVS = [f"env{j}" for j in range(VARIANTS)]
+
+
+def _body(template: int, variant: int) -> dict[str, object]:
+    # Variant j only ever targets env j, so Freeplay's dedup ("identical version in a target
+    # environment") must find every repeat: exactly TEMPLATES * VARIANTS versions may exist.
+    return {
+        "template_messages": [{"role": "user", "content": f"t{template} v{variant}"}],
+        "provider": "openai",
+        "model": "gpt-4o",
+        "environments": [ENVS[variant]],
+    }
+
+
+def test_concurrent_create_version_no_loss_no_duplicates(tmp_path: Path) -> None:
+    db = tmp_path / "state.sqlite"
+    combos = [(t, v) for t in range(TEMPLATES) for v in range(VARIANTS)]
+    with ExitStack() as stack:
+        # Two emulator servers on one database file: real concurrent writers.
+        servers = [stack.enter_context(running_emulator(db, environments=ENVS)) for _ in range(2)]
+        clients = [stack.enter_context(s.client(timeout=30)) for s in servers]
+        project = servers[0].project_id
+
+        def worker(seed: int) -> list[tuple[int, str, str]]:
+            order = combos[:]
+            random.Random(seed).shuffle(order)
+            results = []
+            for i, (t, v) in enumerate(order):
+                client = clients[(seed + i) % 2]
+                r = client.post(
+                    f"/projects/{project}/prompt-templates/name/t{t}/versions",
+                    params={"create_template_if_not_exists": "true"},
+                    json=_body(t, v),
+                )
+                results.append(
+                    (r.status_code, f"t{t}/v{v}", r.json()["prompt_template_version_id"])
+                )
+            return results
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            results = [r for batch in pool.map(worker, range(THREADS)) for r in batch]
+
+    assert len(results) == THREADS * len(combos) == 400
+    assert Counter(status for status, _, _ in results) == {201: 400}
+    ids_per_combo: dict[str, set[str]] = {}
+    for _, combo, version_id in results:
+        ids_per_combo.setdefault(combo, set()).add(version_id)
+    assert all(len(ids) == 1 for ids in ids_per_combo.values()), "a version was duplicated"
+    assert len({next(iter(ids)) for ids in ids_per_combo.values()}) == TEMPLATES * VARIANTS
+
+    with running_emulator(db, environments=ENVS) as again, again.client() as client:
+        base = f"/projects/{again.project_id}/prompt-templates"
+        templates = client.get(base, params={"page_size": 100}).json()["data"]
+        assert sorted(t["name"] for t in templates) == sorted(f"t{t}" for t in range(TEMPLATES))
+        total = 0
+        for template in templates:
+            versions = client.get(
+                f"{base}/id/{template['id']}/versions", params={"page_size": 100}
+            ).json()["data"]
+            total += len(versions)
+        assert total == TEMPLATES * VARIANTS
+        for v, env in enumerate(ENVS):
+            deployed = client.get(f"{base}/all/{env}").json()["prompt_templates"]
+            assert {d["prompt_template_version_id"] for d in deployed} == {
+                next(iter(ids_per_combo[f"t{t}/v{v}"])) for t in range(TEMPLATES)
+            }
+
+
+def test_state_survives_restart(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.sqlite"
+    body = {
+        "template_messages": [{"role": "user", "content": "hi"}],
+        "provider": "openai",
+        "model": "gpt-4o",
+        "environments": ["prod"],
+    }
+    with running_emulator(db, environments=["qa"]) as fp, fp.client() as client:
+        created = client.post(
+            f"/projects/{fp.project_id}/prompt-templates/name/keep/versions",
+            params={"create_template_if_not_exists": "true"},
+            json=body,
+        ).json()
+        before = client.get(f"/projects/{fp.project_id}/prompt-templates/all/prod").json()
+    with running_emulator(db) as fp, fp.client() as client:
+        after = client.get(f"/projects/{fp.project_id}/prompt-templates/all/prod").json()
+        envs = [e["name"] for e in client.get("/environments").json()["data"]]
+    assert after == before
+    assert (
+        after["prompt_templates"][0]["prompt_template_version_id"]
+        == (created["prompt_template_version_id"])
+    )
+    assert envs == ["latest", "dev", "staging", "prod", "qa"]
+
+
+def test_in_memory_database_is_allowed() -> None:
+    with running_emulator(":memory:") as fp:
+        r = httpx.get(
+            f"{fp.url}/api/v2/projects/all", headers={"Authorization": f"Bearer {fp.api_key}"}
+        )
+        assert r.status_code == 200
