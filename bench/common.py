@@ -97,12 +97,11 @@ def version_body(name: str, i: int, envs: list[str]) -> dict[str, object]:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
+    """A markdown table, right-aligned, ready to paste into a closing note."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = lambda cells: "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
-    return "\n".join(
-        [
-            line(headers),
-            "|" + "|".join("-" * (w + 2) for w in widths) + "|",
-            *(line(r) for r in rows),
-        ]
-    )
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
