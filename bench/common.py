@@ -22,13 +22,10 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
 
-    def client(self, **kwargs: object) -> httpx.Client:
+    def client(self) -> httpx.Client:
         return httpx.Client(
-            base_url=f"{self.url}/api/v2",
-            timeout=60,
-            headers={"Authorization": f"Bearer {KEY}"},
-            **kwargs,
-        )  # type: ignore[arg-type]
+            base_url=f"{self.url}/api/v2", timeout=60, headers={"Authorization": f"Bearer {KEY}"}
+        )
 
     def stats(self) -> dict[str, int]:
         r = httpx.get(f"{self.url}/_emulator/stats", headers={"Authorization": f"Bearer {KEY}"})
