@@ -64,9 +64,9 @@ def validate(g: Globals, fmt: str) -> int:
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["prompt", "config"]))
+@click.argument("kind", type=click.Choice(["prompt", "config", "plan"]))
 def schema(kind: str) -> int:
-    """Print the JSON Schema of a prompt file or the config."""
+    """Print the JSON Schema of a prompt file, the config or a plan file."""
     from promptsync.schemas import schema_json
 
     click.echo(schema_json(kind), nl=False)
@@ -89,6 +89,91 @@ def init(directory: str) -> int:
     from promptsync.init import run_init
 
     return run_init(Path(directory))
+
+
+def _remote_options(fn: Any) -> Any:
+    """Options shared by the commands that talk to the registry."""
+    fn = click.option(
+        "--api-key-file",
+        metavar="PATH",
+        help="Read the API key from this file instead of FREEPLAY_API_KEY.",
+    )(fn)
+    fn = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=30.0,
+        show_default=True,
+        help="Seconds before a request times out.",
+    )(fn)
+    return click.option(
+        "--retry-delay",
+        type=click.FloatRange(min=0),
+        default=5.0,
+        show_default=True,
+        help="Seconds before the first retry (doubling after each).",
+    )(fn)
+
+
+def _plan_options(**kw: Any) -> Any:
+    from promptsync.cmd_plan import PlanOptions
+
+    return PlanOptions(
+        environments=kw["env"],
+        templates=kw["template"],
+        changed_since=kw.get("changed_since"),
+        retry_delay=kw["retry_delay"],
+        timeout=kw["timeout"],
+        api_key_file=kw["api_key_file"],
+    )
+
+
+_env_option = click.option(
+    "--env", multiple=True, metavar="ENV", help="Only act on this managed environment (repeatable)."
+)
+_template_option = click.option(
+    "--template",
+    multiple=True,
+    metavar="GLOB",
+    help="Only templates whose name matches (repeatable).",
+)
+
+
+@cli.command()
+@_env_option
+@_template_option
+@click.option("--out", metavar="FILE", help="Also write the plan as JSON to FILE (for apply).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only templates whose files changed since this git revision.",
+)
+@_remote_options
+@click.pass_obj
+def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw: Any) -> int:
+    """Compare the prompt files with the registry and show what apply would do."""
+    from promptsync.cmd_plan import run_plan
+
+    return run_plan(
+        g.config,
+        _plan_options(**kw),
+        fmt=fmt,
+        out=out,
+        detailed_exitcode=detailed_exitcode,
+        color=g.color,
+        verbose=g.verbose,
+    )
 
 
 @cli.command()

@@ -17,6 +17,10 @@ def _model(kind: str) -> type[BaseModel]:
         from promptsync.models import Config
 
         return Config
+    if kind == "plan":
+        from promptsync.plan_models import Plan
+
+        return Plan
     raise ValueError(f"unknown schema {kind!r}")
 
 

@@ -12,7 +12,7 @@ from promptsync.schemas import schema, schema_json
 from promptsync.yamlread import read_document
 from tests.conftest import REPO
 
-KINDS = ["prompt", "config"]
+KINDS = ["prompt", "config", "plan"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -1,0 +1,1 @@
+"""Registry backends. Freeplay's JSON ↔ promptsync models lives only here."""

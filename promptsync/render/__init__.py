@@ -1,0 +1,1 @@
+"""Pure renderers: Plan → text, markdown or JSON."""

@@ -1,0 +1,126 @@
+"""A plan as styled lines: the shared content of the text and markdown renderings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from promptsync.identity import short
+from promptsync.plan_models import Change, EnvironmentChange, FieldDiff, Plan
+
+Style = Literal["create", "update", "promote", "remove", "breaking", "plain", "dim", "hunk"]
+Line = tuple[Style, str]
+
+SYMBOL = {"create": "+", "update": "~", "promote": ">"}
+LEGEND = (
+    "Symbols: + create template   ~ new version   > promote an existing version   ! breaking change"
+)
+
+
+def value(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def _env_line(env: str, change: EnvironmentChange) -> Line:
+    before = short(change.before.version_id or "") if change.before else "(nothing)"
+    if change.via == "promote":
+        return (
+            "promote",
+            f"> {env}: {before} -> {short(change.after.version_id or '')} (existing version)",
+        )
+    symbol: str = "~" if change.before else "+"
+    style: Style = "update" if change.before else "create"
+    same = change.before is not None and change.before.hash == change.after.hash
+    note = " (re-created: other new versions move latest)" if same else ""
+    return style, f"{symbol} {env}: {before} -> new version {short(change.after.hash)}{note}"
+
+
+def _diff_lines(diff: FieldDiff) -> list[Line]:
+    if diff.text_diff is not None:
+        lines: list[Line] = [
+            ("update", f"~ {diff.path}:") if diff.before else ("create", f"+ {diff.path}:")
+        ]
+        for text in diff.text_diff.split("\n"):
+            style: Style = (
+                "hunk"
+                if text.startswith("@@")
+                else "dim"
+                if text.startswith(("---", "+++"))
+                else "create"
+                if text.startswith("+")
+                else "remove"
+                if text.startswith("-")
+                else "plain"
+            )
+            lines.append((style, f"    {text}"))
+        return lines
+    if diff.before is None:
+        return [("create", f"+ {diff.path}: {value(diff.after)}")]
+    if diff.after is None:
+        return [("remove", f"- {diff.path}: {value(diff.before)}")]
+    return [("update", f"~ {diff.path}: {value(diff.before)} -> {value(diff.after)}")]
+
+
+def change_body(change: Change) -> list[Line]:
+    """Everything under a template's heading line, indented by the caller."""
+    lines: list[Line] = [("dim", f"files: {', '.join(change.files)}")]
+    lines.extend(_env_line(env, c) for env, c in change.environments.items())
+    if change.latest_after is not None and "latest" not in change.environments:
+        lines.append(
+            (
+                "dim",
+                f"latest moves to {short(change.latest_after)}"
+                " (creating a version always moves latest)",
+            )
+        )
+    groups: dict[tuple[str, ...], list[FieldDiff]] = {}
+    for diff in change.diff:
+        groups.setdefault(tuple(diff.environments), []).append(diff)
+    for envs, diffs in groups.items():
+        if len(groups) > 1:
+            lines.append(("dim", f"changes for {', '.join(envs)}:"))
+        for diff in diffs:
+            lines.extend(_diff_lines(diff))
+    lines.extend(
+        ("breaking", f"! {b.environment}: {b.kind.replace('_', ' ')}: {b.detail}")
+        for b in change.breaking
+    )
+    return lines
+
+
+def heading(change: Change) -> Line:
+    return (
+        change.action,
+        f"{SYMBOL[change.action]} {change.template}   [{', '.join(change.actions)}]",
+    )
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.changes:
+        return "No changes. Your prompts match the remote."
+    s = plan.summary
+    return (
+        f"Plan: {s.create} to create, {s.update} to update, {s.promote} to promote,"
+        f" {s.breaking} breaking."
+    )
+
+
+def notices(plan: Plan) -> list[Line]:
+    lines: list[Line] = []
+    if plan.orphans:
+        lines.append(
+            ("plain", "Orphans (remote templates with no file; promptsync never deletes):")
+        )
+        lines.extend(
+            ("dim", f"  ? {o.template} (version {short(o.version_id)})") for o in plan.orphans
+        )
+    if plan.unclaimed:
+        lines.append(("plain", "Unclaimed environments (served remotely, claimed by no file):"))
+        lines.extend(
+            ("dim", f"  ? {u.template}: {u.environment} (version {short(u.version_id)})")
+            for u in plan.unclaimed
+        )
+    if plan.warnings:
+        lines.append(("plain", "Warnings:"))
+        lines.extend(("breaking", f"  ! {w}") for w in plan.warnings)
+    return lines

@@ -1,0 +1,53 @@
+"""The plan as GitHub markdown: a summary table and one collapsible block per template."""
+
+from __future__ import annotations
+
+import jinja2
+
+from promptsync.plan_models import Change, Plan
+from promptsync.render.lines import SYMBOL, change_body, heading, summary_line
+
+GITHUB_LIMIT = 65_536
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("promptsync.render", "templates"),
+    autoescape=False,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+# Backticks cannot be escaped inside inline code; a template name containing one is shown with
+# a look-alike so the table does not break.
+_env.filters["md_code"] = lambda s: str(s).replace("`", "ˋ").replace("|", "\\|")
+
+
+def _body(change: Change) -> str:
+    lines = [heading(change)[1], *("    " + text for _, text in change_body(change))]
+    # A fence inside the diff would end the code block early.
+    return "\n".join(lines).replace("```", "`\u200b``")
+
+
+def render_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> str:
+    """Markdown that stays under `limit` characters: details are dropped from the end first."""
+    bodies = {c.template: _body(c) for c in plan.changes}
+    shown = list(plan.changes)
+    while True:
+        text = _env.get_template("plan.md.j2").render(
+            plan=plan,
+            title=title,
+            summary=summary_line(plan),
+            symbol=SYMBOL,
+            bodies=bodies,
+            shown=shown,
+            omitted=len(plan.changes) - len(shown),
+        )
+        if len(text) <= limit or not shown:
+            break
+        # Drop enough details at once to converge quickly on huge plans.
+        excess = len(text) - limit
+        while shown and excess > 0:
+            excess -= len(bodies[shown.pop().template]) + 100
+    if len(text) > limit:  # the table alone is too long: cut it with a visible notice
+        notice = "\n\n> **Truncated** to stay under GitHub's 65,536-character limit.\n"
+        text = text[: limit - len(notice)] + notice
+    return text

@@ -1,0 +1,42 @@
+"""The plan for a terminal: Terraform-like, coloured only when asked."""
+
+from __future__ import annotations
+
+import click
+
+from promptsync.plan_models import Plan
+from promptsync.render.lines import LEGEND, Line, change_body, heading, notices, summary_line
+
+_COLORS = {
+    "create": "green",
+    "update": "yellow",
+    "promote": "cyan",
+    "remove": "red",
+    "breaking": "red",
+    "hunk": "cyan",
+}
+
+
+def _paint(line: Line, color: bool) -> str:
+    style, text = line
+    if not color or style == "plain":
+        return text
+    if style == "dim":
+        return click.style(text, dim=True)
+    return click.style(text, fg=_COLORS[style], bold=style == "breaking")
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    out: list[str] = []
+    if plan.changes:
+        out += [_paint(("dim", LEGEND), color), ""]
+    for change in plan.changes:
+        out.append(_paint(heading(change), color))
+        out.extend("    " + _paint(line, color) for line in change_body(change))
+        out.append("")
+    extra = notices(plan)
+    if extra:
+        out.extend(_paint(line, color) for line in extra)
+        out.append("")
+    out.append(click.style(summary_line(plan), bold=True) if color else summary_line(plan))
+    return "\n".join(out) + "\n"
