@@ -209,9 +209,10 @@ def _diffs(tp: _TemplatePlan) -> list[FieldDiff]:
         ):
             key = (change.before.version_id if change.before else None, id(tp.env_groups[env]))
             by_before.setdefault(key, []).append(env)
-    diffs: list[FieldDiff] = []
     for envs in by_before.values():
         envs.sort(key=_env_key(tp.scope))
+    diffs: list[FieldDiff] = []
+    for envs in sorted(by_before.values(), key=lambda es: _env_key(tp.scope)(es[0])):
         group = tp.env_groups[envs[0]]
         before = tp.remote.get(envs[0])
         ident = group.identity

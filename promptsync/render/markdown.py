@@ -19,12 +19,22 @@ _env = jinja2.Environment(
 # Backticks cannot be escaped inside inline code; a template name containing one is shown with
 # a look-alike so the table does not break.
 _env.filters["md_code"] = lambda s: str(s).replace("`", "ˋ").replace("|", "\\|")
+_env.filters["html"] = lambda s: (
+    str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+)
 
 
 def _body(change: Change) -> str:
     lines = [heading(change)[1], *("    " + text for _, text in change_body(change))]
     # A fence inside the diff would end the code block early.
     return "\n".join(lines).replace("```", "`\u200b``")
+
+
+def _breaking_note(plan: Plan) -> str:
+    n = plan.summary.breaking
+    if not n or not plan.changes:
+        return ""
+    return f" ⚠️ **{n} breaking change{'s' if n != 1 else ''}**: callers may silently break."
 
 
 def render_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> str:
@@ -36,6 +46,7 @@ def render_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -
             plan=plan,
             title=title,
             summary=summary_line(plan),
+            breaking_note=_breaking_note(plan),
             symbol=SYMBOL,
             bodies=bodies,
             shown=shown,

@@ -23,7 +23,7 @@ def _paint(line: Line, color: bool) -> str:
         return text
     if style == "dim":
         return click.style(text, dim=True)
-    return click.style(text, fg=_COLORS[style], bold=style == "breaking")
+    return click.style(text, fg=_COLORS[style], bold=True if style == "breaking" else None)
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
