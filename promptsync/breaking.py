@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from promptsync import mustache
@@ -31,14 +32,19 @@ class BreakingChange:
     detail: str
 
 
+@lru_cache(maxsize=4096)
+def _text_variables(text: str) -> mustache.VariableUse:
+    try:
+        return mustache.variables(text)
+    except mustache.MustacheError:
+        return mustache.VariableUse()  # a remote text that does not parse: nothing knowable
+
+
 def _variables(content: Content) -> mustache.VariableUse:
     use = mustache.VariableUse()
     for message in content["messages"]:
-        if "content" in message and isinstance(message["content"], str):
-            try:
-                use = use | mustache.variables(message["content"])
-            except mustache.MustacheError:
-                continue  # a remote template that does not parse has no knowable variables
+        if isinstance(message.get("content"), str):
+            use = use | _text_variables(message["content"])
     return use
 
 

@@ -19,7 +19,6 @@ from promptsync.identity import fingerprint
 from promptsync.load import LoadedPrompts, load_prompts
 from promptsync.plan import LATEST, Scope, build
 from promptsync.plan_models import Backend, Plan
-from promptsync.render.markdown import render_markdown
 from promptsync.render.text import render_text
 from promptsync.settings import ApiKey, Settings, load_settings, require_api_key
 
@@ -168,6 +167,8 @@ def render(plan: Plan, fmt: str, color: bool) -> str:
     if fmt == "json":
         return plan.model_dump_json(indent=2) + "\n"
     if fmt == "markdown":
+        from promptsync.render.markdown import render_markdown  # jinja2 only when needed
+
         return render_markdown(plan)
     return render_text(plan, color=color)
 

@@ -11,9 +11,6 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-from deepdiff.helper import notpresent
-
 from promptsync.identity import Content
 
 FIELD_ORDER = (
@@ -97,6 +94,9 @@ def differences(
     if before is None:  # nothing to compare with: every field is an addition
         found = [Difference(key, None, new[key]) for key in new]
     else:
+        from deepdiff import DeepDiff  # imported here: a plan without changes never needs it
+        from deepdiff.helper import notpresent
+
         for report in DeepDiff(old, new, verbose_level=2).tree.values():
             for level in report:
                 found.append(

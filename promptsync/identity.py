@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from promptsync.models import ChatMessage, PromptFile, RemoteVersion
@@ -67,15 +68,29 @@ def file_content(prompt: PromptFile) -> Content:
     }
 
 
+def _normalized(version: RemoteVersion) -> tuple[Content, str]:
+    if version._normalized is None:
+        content: Content = {
+            "messages": [
+                _message(m.role, m.content, m.kind, m.media_slots) for m in version.messages
+            ],
+            "provider": version.provider,
+            "model": version.model,
+            "llm_parameters": normalize_value(version.llm_parameters),
+            "tool_schema": _tools(version.tool_schema),
+            "output_schema": normalize_value(version.output_schema),
+        }
+        version._normalized = (content, content_hash(content))
+    return version._normalized
+
+
 def remote_content(version: RemoteVersion) -> Content:
-    return {
-        "messages": [_message(m.role, m.content, m.kind, m.media_slots) for m in version.messages],
-        "provider": version.provider,
-        "model": version.model,
-        "llm_parameters": normalize_value(version.llm_parameters),
-        "tool_schema": _tools(version.tool_schema),
-        "output_schema": normalize_value(version.output_schema),
-    }
+    """Normalized content of a remote version (computed once per version)."""
+    return _normalized(version)[0]
+
+
+def remote_hash(version: RemoteVersion) -> str:
+    return _normalized(version)[1]
 
 
 def canonical_json(value: Any) -> str:
@@ -94,13 +109,13 @@ class Identity:
     version_name: str | None = None
     version_description: str | None = None
 
-    @property
+    @cached_property
     def hash(self) -> str:
         return content_hash(self.content)
 
     @property
     def key(self) -> str:
-        return canonical_json([self.content, self.version_name, self.version_description])
+        return canonical_json([self.hash, self.version_name, self.version_description])
 
     def matches(self, remote: RemoteVersion) -> bool:
         if self.version_name is not None and remote.version_name != self.version_name:
@@ -110,7 +125,7 @@ class Identity:
             and remote.version_description != self.version_description
         ):
             return False
-        return remote_content(remote) == self.content
+        return remote_hash(remote) == self.hash
 
 
 def file_identity(prompt: PromptFile) -> Identity:
@@ -131,7 +146,7 @@ def fingerprint(snapshot: Mapping[str, RemoteVersion]) -> str:
             name,
             v.template_id,
             v.version_id,
-            content_hash(remote_content(v)),
+            remote_hash(v),
             v.version_name,
             v.version_description,
         ]

@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StrictFloat,
     StrictInt,
     StrictStr,
@@ -260,3 +261,5 @@ class RemoteVersion(BaseModel):
     output_schema: dict[str, Any] | None
     version_name: str | None
     version_description: str | None
+    # (normalized content, its hash), computed once by promptsync.identity.
+    _normalized: tuple[Any, str] | None = PrivateAttr(default=None)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from promptsync.backends.freeplay_json import create_version_body, update_environments_body
 from promptsync.breaking import breaking_changes
 from promptsync.diff import differences
-from promptsync.identity import Identity, content_hash, file_identity, remote_content, short
+from promptsync.identity import Identity, file_identity, remote_content, remote_hash, short
 from promptsync.load import PromptSource
 from promptsync.models import RemoteVersion
 from promptsync.plan_models import (
@@ -79,7 +79,7 @@ def _ref(version: RemoteVersion, identity: Identity | None) -> VersionRef:
     declared_desc = identity is not None and identity.version_description is not None
     return VersionRef(
         version_id=version.version_id,
-        hash=content_hash(remote_content(version)),
+        hash=remote_hash(version),
         version_name=version.version_name if declared_name else None,
         version_description=version.version_description if declared_desc else None,
     )

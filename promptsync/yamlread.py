@@ -23,6 +23,7 @@ _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DataPath = tuple[str | int, ...]
 _COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -124,6 +125,8 @@ class _Converter:
         self.doc.value_marks[path] = (node.start_mark.line, node.start_mark.column)
         if isinstance(node, yaml.ScalarNode):
             self.doc.spans[path] = (node.start_mark.index, node.end_mark.index)
+            if node.tag == _STR_TAG:  # most values: no constructor needed
+                return node.value
             try:
                 return self.constructor.construct_object(node, deep=True)
             except (ConstructorError, ValueError) as exc:
@@ -251,7 +254,8 @@ def read_document(raw: bytes, path: str) -> Document:
     doc = Document(path=path, text=text, data=None)
     if root is None:
         raise _fail(path, 0, 0, "file is empty; expected a mapping of prompt fields")
-    converter = _Converter(doc, _count_unique(root))
+    # Without an alias (`*name`) nothing can expand, so the node count is not needed.
+    converter = _Converter(doc, _count_unique(root) if "*" in text else MAX_EXPANDED_NODES)
     doc.data = converter.convert(root, (), 0)
     issues = converter.issues + _tab_issues(doc)
     if issues:

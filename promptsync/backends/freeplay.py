@@ -125,7 +125,19 @@ class FreeplayClient:
         return f"/projects/{quote(self.project_id, safe='')}/prompt-templates"
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
-        """Send with retries (5xx, 429, transport errors; never other 4xx); return the JSON."""
+        """Send (see `send`) and return the parsed JSON body."""
+        response = self.send(method, path, body)
+        try:
+            return response.json()
+        except ValueError:
+            raise BackendError(
+                f"{method} {httpx.URL(self.base).path}{path}: {response.status_code} response is"
+                " not valid JSON",
+                response.status_code,
+            ) from None
+
+    def send(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        """Send with retries (5xx, 429, transport errors; never other 4xx)."""
         shown = f"{method} {httpx.URL(self.base).path}{path}"
         attempts = self.retries + 1
         for attempt in range(attempts):
@@ -147,13 +159,7 @@ class FreeplayClient:
                 continue
             if response.status_code >= 400:
                 raise self._error(shown, response, "")
-            try:
-                return response.json()
-            except ValueError:
-                raise BackendError(
-                    f"{shown}: {response.status_code} response is not valid JSON",
-                    response.status_code,
-                ) from None
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, seconds: float, why: str) -> None:
@@ -176,11 +182,12 @@ class FreeplayClient:
 
     def fetch_environment(self, environment: str) -> dict[str, RemoteVersion]:
         path = f"{self._templates}/all/{quote(environment, safe='')}"
-        payload = self.request("GET", path)
+        response = self.send("GET", path)
         try:
-            versions = parse_all(payload)
+            versions = parse_all(response.content)
         except ShapeError as exc:
-            raise BackendError(f"GET {httpx.URL(self.base).path}{path}: {exc}") from None
+            status = response.status_code
+            raise BackendError(f"GET {httpx.URL(self.base).path}{path}: {status} {exc}") from None
         return {v.name: v for v in versions}
 
     def fetch_environments(

@@ -43,12 +43,15 @@ class ShapeError(ValueError):
 
 def _shape_error(exc: ValidationError) -> ShapeError:
     first = exc.errors()[0]
+    if first["type"] == "json_invalid":
+        return ShapeError("response is not valid JSON")
     where = ".".join(str(p) for p in first["loc"]) or "body"
     return ShapeError(f"unexpected response shape at {where}: {first['msg']}")
 
 
 def _remote(t: _PlainPromptTemplate) -> RemoteVersion:
-    return RemoteVersion(
+    # Every part was validated by _PlainPromptTemplate: construct without validating again.
+    return RemoteVersion.model_construct(
         template_id=t.prompt_template_id,
         version_id=t.prompt_template_version_id,
         name=t.prompt_template_name,
@@ -63,10 +66,10 @@ def _remote(t: _PlainPromptTemplate) -> RemoteVersion:
     )
 
 
-def parse_all(payload: Any) -> list[RemoteVersion]:
-    """`GET …/prompt-templates/all/<env>` → one RemoteVersion per template."""
+def parse_all(raw: bytes) -> list[RemoteVersion]:
+    """The body of `GET …/prompt-templates/all/<env>` → one RemoteVersion per template."""
     try:
-        parsed = _AllResponse.model_validate(payload)
+        parsed = _AllResponse.model_validate_json(raw)
     except ValidationError as exc:
         raise _shape_error(exc) from None
     return [_remote(t) for t in parsed.prompt_templates]
