@@ -34,3 +34,4 @@ FREEPLAY_API_URL=$(cat "$work/url")
 echo "Emulator running at $FREEPLAY_API_URL (state in a temporary directory)"
 
 step promptsync validate
+step promptsync plan
