@@ -177,6 +177,46 @@ def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw
 
 
 @cli.command()
+@click.argument("planfile", required=False, metavar="[PLANFILE]")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Operations in flight at once.",
+)
+@_env_option
+@_template_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: a machine-readable result on stdout.",
+)
+@_remote_options
+@click.pass_obj
+def apply(
+    g: Globals, /, planfile: str | None, auto_approve: bool, parallelism: int, fmt: str, **kw: Any
+) -> int:
+    """Create the planned versions and move environments, then verify the remote."""
+    from promptsync.cmd_apply import run_apply
+
+    return run_apply(
+        g.config,
+        planfile,
+        _plan_options(**kw),
+        auto_approve=auto_approve,
+        parallelism=parallelism,
+        fmt=fmt,
+        color=g.color,
+        verbose=g.verbose,
+    )
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
     "--port",
