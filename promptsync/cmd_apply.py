@@ -106,6 +106,7 @@ class Report:
     results: list[OpResult]
     mismatches: list[Mismatch]
     interrupted: bool
+    unverified: str | None = None  # why the remote could not be checked afterwards
 
     @property
     def failed(self) -> list[OpResult]:
@@ -113,7 +114,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.mismatches and not self.interrupted
+        return not (self.failed or self.mismatches or self.interrupted or self.unverified)
 
     def counts(self) -> dict[str, int]:
         done = {r.operation.template for r in self.results}
@@ -150,6 +151,7 @@ class Report:
                 for r in self.results
             ],
             "mismatches": [str(m) for m in self.mismatches],
+            "verify_error": self.unverified,
         }
 
     def text(self) -> str:
@@ -165,6 +167,8 @@ class Report:
             lines.append(f"Apply failed: {len(failed)} of {len(self.results)} operations failed:")
             lines += [f"  {r.operation.template}: {r.error}" for r in failed]
         lines += [f"Remote does not match the plan: {m}" for m in self.mismatches]
+        if self.unverified:
+            lines.append(f"Could not verify the remote: {self.unverified}")
         lines.append(f"Done so far: {done}. Run apply again to converge.")
         return "\n".join(lines) + "\n"
 
@@ -199,6 +203,7 @@ def run_apply(
                     "summary": {"created": 0, "updated": 0, "promoted": 0, "failed_operations": 0},
                     "operations": [],
                     "mismatches": [],
+                    "verify_error": None,
                 }
                 sys.stdout.write(json.dumps(empty, indent=2) + "\n")
             else:
@@ -210,8 +215,15 @@ def run_apply(
             confirm(sys.stdin, shown)
         stop = threading.Event()
         results, interrupted = execute(plan, client, parallelism=parallelism, emit=note, stop=stop)
-        after = client.fetch_environments([LATEST, *plan.environments])
-        report = Report(plan, results, verify(plan, after) if not interrupted else [], interrupted)
+        mismatches: list[Mismatch] = []
+        unverified = None
+        if not interrupted:
+            try:
+                after = client.fetch_environments([LATEST, *plan.environments])
+                mismatches = verify(plan, after)
+            except PromptsyncError as exc:  # the operations' outcomes are still worth reporting
+                unverified = str(exc)
+        report = Report(plan, results, mismatches, interrupted, unverified)
     if fmt == "json":
         sys.stdout.write(json.dumps(report.as_json(), indent=2) + "\n")
     else:
