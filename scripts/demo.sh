@@ -35,3 +35,5 @@ echo "Emulator running at $FREEPLAY_API_URL (state in a temporary directory)"
 
 step promptsync validate
 step promptsync plan
+step promptsync apply --auto-approve
+step promptsync plan
