@@ -217,6 +217,71 @@ def apply(
 
 
 @cli.command()
+@click.option(
+    "--env",
+    multiple=True,
+    metavar="ENV",
+    help="Environment to pull (repeatable; default: promptsync.yaml environments).",
+)
+@_template_option
+@click.option("--force", is_flag=True, help="Replace local files that differ from the remote.")
+@_remote_options
+@click.pass_obj
+def pull(g: Globals, /, force: bool, **kw: Any) -> int:
+    """Write the remote templates as prompt files (to adopt an existing project)."""
+    from promptsync.cmd_pull import run_pull
+
+    return run_pull(g.config, _plan_options(**kw), force=force)
+
+
+@cli.command(name="render")
+@click.argument("name")
+@click.option("--env", metavar="ENV", help="The version claiming ENV (default: the env-less one).")
+@click.option(
+    "--var",
+    "pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A variable (repeatable; values are strings).",
+)
+@click.option("--vars-file", metavar="PATH", help="YAML or JSON mapping of variables.")
+@click.option("--flavor", metavar="FLAVOR", help="Provider format (default: from the provider).")
+@click.option(
+    "--use-examples",
+    is_flag=True,
+    help="Fill variables not given from the file's declared examples.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def render_command(
+    g: Globals,
+    /,
+    name: str,
+    env: str | None,
+    pairs: tuple[str, ...],
+    vars_file: str | None,
+    flavor: str | None,
+    use_examples: bool,
+    fmt: str,
+) -> int:
+    """Render a local version exactly as Freeplay's SDK formats it."""
+    from promptsync.cmd_render import run_render
+
+    return run_render(
+        g.config,
+        name,
+        env=env,
+        pairs=pairs,
+        vars_file=vars_file,
+        flavor=flavor,
+        use_examples=use_examples,
+        fmt=fmt,
+    )
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
     "--port",

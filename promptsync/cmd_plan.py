@@ -17,7 +17,7 @@ from promptsync.errors import PromptsyncError
 from promptsync.gitinfo import changed_since, git_info
 from promptsync.identity import fingerprint
 from promptsync.load import LoadedPrompts, load_prompts
-from promptsync.plan import LATEST, Scope, build
+from promptsync.plan import LATEST, PROVENANCE_PREFIX, Scope, build
 from promptsync.plan_models import Backend, Plan
 from promptsync.render.text import render_text
 from promptsync.settings import ApiKey, Settings, load_settings, require_api_key
@@ -79,7 +79,7 @@ def _provenance(root: Path | None, commit: str | None) -> Callable[[str], str]:
             with contextlib.suppress(ValueError):
                 shown = Path(path).resolve().relative_to(root.resolve())
         suffix = f" @ {commit[:7]}" if commit else ""
-        return f"promptsync: {shown.as_posix()}{suffix}"
+        return f"{PROVENANCE_PREFIX}{shown.as_posix()}{suffix}"
 
     return describe
 

@@ -35,6 +35,7 @@ from promptsync.plan_models import (
 )
 
 LATEST = "latest"
+PROVENANCE_PREFIX = "promptsync: "  # starts every version_description promptsync writes itself
 Snapshots = Mapping[str, Mapping[str, RemoteVersion]]
 
 

@@ -1,0 +1,135 @@
+"""`promptsync render`: preview a local version exactly as Freeplay's SDK would format it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from promptsync.errors import PromptsyncError
+from promptsync.load import PromptSource, display_path, load_prompts
+from promptsync.render_prompt import Rendered, check_variables, render
+from promptsync.settings import load_settings
+from promptsync.yamlread import read_document
+
+
+def choose(name: str, sources: list[PromptSource], env: str | None) -> PromptSource:
+    """The file claiming `env`; without --env, the env-less file (or the only file)."""
+
+    def label(s: PromptSource) -> str:
+        return ", ".join(s.prompt.environments) if s.prompt.environments else "latest"
+
+    if env is not None:
+        for source in sources:
+            if env in (source.prompt.environments or ["latest"]):
+                return source
+        raise PromptsyncError(
+            f"template {name!r} has no version for {env}"
+            f" (versions: {'; '.join(label(s) for s in sources)})"
+        )
+    envless = [s for s in sources if s.prompt.environments is None]
+    if envless:
+        return envless[0]
+    if len(sources) == 1:
+        return sources[0]
+    raise PromptsyncError(
+        f"template {name!r} has several versions; choose one with --env"
+        f" ({'; '.join(label(s) for s in sources)})"
+    )
+
+
+def read_variables(vars_file: str | None, pairs: tuple[str, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if vars_file:
+        try:
+            raw = Path(vars_file).read_bytes()
+        except OSError as exc:
+            raise PromptsyncError(f"--vars-file: cannot read {vars_file}: {exc.strerror}") from None
+        data = read_document(raw, display_path(Path(vars_file))).data
+        if not isinstance(data, dict):
+            raise PromptsyncError(f"--vars-file {vars_file}: expected a mapping of variables")
+        values.update(data)
+        check_variables(values, f"--vars-file {vars_file}")
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise PromptsyncError(f"--var {pair!r}: expected NAME=VALUE")
+        values[key] = value
+    return values
+
+
+def _text(name: str, source: PromptSource, result: Rendered) -> str:
+    p = source.prompt
+    lines = [f"{name} ({source.path}; flavor {result.flavor}; {p.provider} {p.model})", ""]
+    if isinstance(result.llm_prompt, str):
+        return "\n".join([*lines, result.llm_prompt, ""])
+    if result.system_content is not None and result.flavor in (
+        "anthropic_chat",
+        "gemini_chat",
+        "gemini_api_chat",
+        "openai_responses",
+        "amazon_bedrock_converse",
+    ):
+        lines += ["[system] (sent separately as system_content)", result.system_content, ""]
+    for message in result.llm_prompt:
+        text = message.get("content")
+        if not isinstance(text, str):
+            text = "\n".join(part.get("text", "") for part in message.get("parts") or text or [])
+        lines += [f"[{message['role']}]", text, ""]
+    if result.tool_schema:
+        lines.append(f"tools: {json.dumps(result.tool_schema, ensure_ascii=False)}")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def run_render(
+    config: str | None,
+    name: str,
+    *,
+    env: str | None,
+    pairs: tuple[str, ...],
+    vars_file: str | None,
+    flavor: str | None,
+    use_examples: bool,
+    fmt: str,
+) -> int:
+    settings = load_settings(config, os.environ, Path.cwd())
+    loaded = load_prompts(settings.prompts_dir, settings.config.environments)
+    sources = loaded.templates.get(name)
+    if not sources:
+        raise PromptsyncError(f"no template named {name!r} in {display_path(settings.prompts_dir)}")
+    source = choose(name, sources, env)
+    values = read_variables(vars_file, pairs)
+    if use_examples:
+        for key, declared in (source.prompt.variables or {}).items():
+            if key not in values and declared.example is not None:
+                values[key] = declared.example
+        check_variables(values, f"{source.path}: variables")
+    result = render(source.prompt, values, flavor)
+    if result.missing_variables:
+        print(
+            f"warning: variables not given, rendered as empty:"
+            f" {', '.join(result.missing_variables)}",
+            file=sys.stderr,
+        )
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if fmt == "json":
+        payload = {
+            "template": name,
+            "file": source.path,
+            "flavor": result.flavor,
+            "provider": source.prompt.provider,
+            "model": source.prompt.model,
+            "llm_parameters": source.prompt.llm_parameters or {},
+            "llm_prompt": result.llm_prompt,
+            "system_content": result.system_content,
+            "tool_schema": result.tool_schema,
+            "output_schema": result.output_schema,
+            "missing_variables": result.missing_variables,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(_text(name, source, result))
+    return 0
