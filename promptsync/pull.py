@@ -173,7 +173,7 @@ def pull_template(
     latest = snapshots[LATEST][name]
     latest_key = (remote_hash(latest), latest.version_name, latest.version_description)
     docs = [document(v, envs) for v, envs in groups.values()]
-    labels = ["+".join(envs) for _v, envs in groups.values()]
+    labels = ["+".join(file_stem(e) for e in envs) for _v, envs in groups.values()]
     if latest_key not in groups:
         docs.append(document(latest, None))
         labels.append(LATEST)
@@ -181,10 +181,7 @@ def pull_template(
         problem = _check(doc)
         if problem:
             return [], Skipped(name, f"cannot be written as a prompt file ({problem})")
-    if len(docs) == 1:
-        paths = [f"{stem}.yaml"]
-    else:
-        paths = [f"{stem}.{file_stem(label)}.yaml" for label in labels]
+    paths = [f"{stem}.yaml"] if len(docs) == 1 else [f"{stem}.{label}.yaml" for label in labels]
     return [
         PulledFile(name, path, render_file(doc, schema_ref))
         for path, doc in zip(paths, docs, strict=True)

@@ -72,9 +72,12 @@ def test_success_paths(
         run(root, *verbosity, "apply", "plan.json", "--format", "json"),
         run(root, *verbosity, "apply", "--auto-approve"),
         run(root, *verbosity, "plan", "--api-key-file", "key.txt", "--detailed-exitcode"),
+        run(root, *verbosity, "pull", "--force"),
+        run(root, *verbosity, "render", "support_agent", "--env", "prod", "--use-examples"),
+        run(root, *verbosity, "render", "album_bot", "--env", "prod", "--format", "json"),
     ]
     assert "Remote verified" in "".join(outputs) or '"applied"' in "".join(outputs)
-    assert_clean("".join(outputs), root / "plan.json")
+    assert_clean("".join(outputs), *root.rglob("*.json"), *root.rglob("*.yaml"))
 
 
 @pytest.mark.parametrize("verbosity", VERBOSITY)
@@ -98,6 +101,7 @@ def test_error_paths(tmp_path: Path, verbosity: list[str]) -> None:
         with running_emulator(api_keys=[MARKER], faults=faults) as fp:
             root = project(tmp_path / expect[:3], fp)
             outputs += [
+                run(root, *verbosity, "pull", "--retry-delay", "0"),
                 run(root, *verbosity, "plan", "--retry-delay", "0", "--out", "p.json"),
                 run(
                     root,
