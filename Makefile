@@ -25,6 +25,9 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows \
+		docs/examples/pr-plan.yml docs/examples/deploy.yml promptsync/init_files/workflow.yml
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

@@ -352,6 +352,20 @@ def emulator(**options: Any) -> int:
     return run_emulator(**options)
 
 
+@cli.group()
+def github() -> None:
+    """Commands the GitHub Action runs (inputs come from INPUT_* variables)."""
+
+
+@github.command(name="run")
+@click.pass_obj
+def github_run(g: Globals) -> int:
+    """Plan or apply, write the step summary and outputs, update the sticky PR comment."""
+    from promptsync.cmd_github import run_github
+
+    return run_github(g.config)
+
+
 def _report(exc: BaseException) -> None:
     from promptsync.errors import LoadError
 

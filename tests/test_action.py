@@ -1,0 +1,255 @@
+"""The composite action, run step by step like GitHub's runner, against the emulator and a fake
+GitHub REST API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from promptsync.emulator import RunningEmulator, running_emulator
+from tests.action_harness import (
+    ActionRun,
+    FakeGitHub,
+    fake_github,
+    pull_request_event,
+    run_action,
+)
+from tests.conftest import REPO
+
+KEY = "fp-ACTION-MARKER-91b2"
+PR = 7
+
+
+@pytest.fixture(scope="session")
+def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared across tests, like a cache: the install step then runs pip only once."""
+    return tmp_path_factory.mktemp("runner_temp")
+
+
+@pytest.fixture
+def fp() -> Iterator[RunningEmulator]:
+    with running_emulator(api_keys=[KEY]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def gh() -> Iterator[FakeGitHub]:
+    with fake_github() as fake:
+        yield fake
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, fp: RunningEmulator) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "prompts", root / "prompts")
+    (root / "promptsync.yaml").write_text(
+        f"project_id: {fp.project_id}\napi_url: {fp.url}\nenvironments: [staging, prod]\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def run(
+    workspace: Path,
+    runner_temp: Path,
+    gh: FakeGitHub,
+    *,
+    key: str | None = KEY,
+    token: str = "ghs_rw",
+    event: str = "pull_request",
+    **inputs: str,
+) -> ActionRun:
+    github = {"token": token, "GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": "octo/prompts"}
+    if event == "pull_request":
+        github |= pull_request_event(workspace.parent / "event.json", PR)
+    else:
+        github |= {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": ""}
+    env = {"FREEPLAY_API_KEY": key} if key else {}
+    result = run_action(
+        workspace=workspace, runner_temp=runner_temp, inputs=inputs, env=env, github=github
+    )
+    assert_no_key(result, gh)
+    return result
+
+
+def assert_no_key(result: ActionRun, gh: FakeGitHub) -> None:
+    """The key is masked, and appears nowhere: log, summary, outputs, comments."""
+    everything = [result.log, result.summary, json.dumps(result.outputs), json.dumps(gh.comments)]
+    assert all(KEY not in text for text in everything)
+    if result.masks:
+        assert result.masks == [KEY]
+
+
+def comment_body(gh: FakeGitHub) -> str:
+    [comment] = gh.bot_comments(PR)
+    return str(comment["body"])
+
+
+def test_pr_plan_creates_then_updates_one_comment(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    first = run(workspace, runner_temp, gh)
+    assert first.exit_code == 0, first.log
+    assert first.outputs["has-changes"] == "true"
+    assert first.outputs["exitcode"] == "2"
+    assert first.outputs["summary"] == "Plan: 6 to create, 0 to update, 0 to promote, 0 breaking."
+    assert json.loads(Path(first.outputs["plan-json"]).read_text())["format_version"] == "1"
+    body = comment_body(gh)
+    assert body.startswith("<!-- promptsync:plan promptsync.yaml -->\n### promptsync plan")
+    assert "**Plan: 6 to create, 0 to update, 0 to promote, 0 breaking.**" in body
+    assert first.summary.startswith("### promptsync plan — promptsync.yaml")
+    assert first.masks == [KEY]
+
+    weather = workspace / "prompts" / "weather_agent.yaml"
+    weather.write_text(weather.read_text().replace("temperature: 0", "temperature: 0.3"))
+    second = run(workspace, runner_temp, gh)
+    assert second.exit_code == 0
+    assert len(gh.comments[PR]) == 1  # the same comment, updated
+    assert ("PATCH", "/api/v3/repos/octo/prompts/issues/comments/1") in gh.requests
+    assert "temperature" in comment_body(gh)
+
+
+def test_no_change_plan_updates_comment(workspace: Path, runner_temp: Path, gh: FakeGitHub) -> None:
+    assert run(workspace, runner_temp, gh).exit_code == 0
+    applied = run(workspace, runner_temp, gh, command="apply", event="push")
+    assert applied.exit_code == 0, applied.log
+    assert applied.outputs["summary"] == (
+        "Apply complete: 6 created, 0 updated, 0 promoted. Remote verified."
+    )
+    assert applied.outputs["has-changes"] == "true"
+    assert "✅ **Apply complete" in applied.summary
+    after = run(workspace, runner_temp, gh)
+    assert after.outputs["has-changes"] == "false"
+    assert after.outputs["exitcode"] == "0"
+    assert "**No changes. Your prompts match the remote.**" in comment_body(gh)
+    assert len(gh.comments[PR]) == 1
+
+
+def test_apply_with_nothing_to_do(workspace: Path, runner_temp: Path, gh: FakeGitHub) -> None:
+    assert run(workspace, runner_temp, gh, command="apply", event="push").exit_code == 0
+    again = run(workspace, runner_temp, gh, command="apply", event="push")
+    assert again.outputs["has-changes"] == "false"
+    assert again.outputs["summary"] == "No changes. Your prompts match the remote."
+    assert gh.comments == {}  # apply never comments
+
+
+def test_apply_of_a_saved_plan(workspace: Path, runner_temp: Path, gh: FakeGitHub) -> None:
+    plan = run(workspace, runner_temp, gh, event="push")
+    shutil.copy(plan.outputs["plan-json"], workspace / "reviewed.json")
+    applied = run(workspace, runner_temp, gh, command="apply", args="reviewed.json", event="push")
+    assert applied.exit_code == 0, applied.log
+    stale = run(workspace, runner_temp, gh, command="apply", args="reviewed.json", event="push")
+    assert stale.exit_code == 1
+    assert "Saved plan is stale" in stale.summary
+
+
+def test_huge_plan_comment_is_truncated(workspace: Path, runner_temp: Path, gh: FakeGitHub) -> None:
+    text = "\\n".join(f"Instruction {i}: " + "be thorough and precise " * 6 for i in range(60))
+    for i in range(120):
+        (workspace / "prompts" / f"big{i:03d}.yaml").write_text(
+            f"name: big{i:03d}\nprovider: openai\nmodel: gpt-4o\n"
+            f'messages: [{{role: user, content: "{text}"}}]\nenvironments: [prod]\n',
+            encoding="utf-8",
+        )
+    result = run(workspace, runner_temp, gh)
+    assert result.exit_code == 0
+    body = comment_body(gh)
+    assert len(body) < 65_536
+    assert "**Truncated:**" in body
+    assert "The full plan is in the job summary" in body
+    assert body.count("| `+` |") == 126  # every template is still in the table
+    assert len(result.summary) > len(body)
+
+
+def test_missing_key_validates_and_says_so(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    result = run(workspace, runner_temp, gh, key=None, token="ghs_readonly")
+    assert result.exit_code == 0
+    assert result.masks == []
+    assert "Remote comparison skipped" in result.summary
+    assert "✅ prompts: 7 file(s), 6 template(s) valid." in result.summary
+    assert result.outputs["has-changes"] == "false"
+    assert "Remote comparison skipped" in comment_body(gh)
+
+
+def test_fork_without_write_permission_warns_only(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    gh.read_only.add("ghs_fork")
+    result = run(workspace, runner_temp, gh, key=None, token="ghs_fork")
+    assert result.exit_code == 0
+    assert "::warning::promptsync could not comment" in result.log
+    assert "pull-requests: write" in result.log
+
+
+def test_token_without_permission_fails_clearly(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    gh.read_only.add("ghs_ro")
+    result = run(workspace, runner_temp, gh, token="ghs_ro")
+    assert result.exit_code == 1
+    assert (
+        "error: GitHub POST /repos/octo/prompts/issues/7/comments: 403 Resource not"
+        " accessible by integration — the token cannot write pull-request comments; give the"
+        " workflow `permissions: pull-requests: write`"
+    ) in result.log
+    assert "Traceback" not in result.log
+
+
+def test_only_its_own_comment_is_updated(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    marker = "<!-- promptsync:plan promptsync.yaml -->"
+    gh.seed(PR, f"quoting the bot: {marker}", "octocat")
+    for i in range(150):  # the bot's comment ends up on the second page
+        gh.seed(PR, f"comment {i}", "someone")
+    assert run(workspace, runner_temp, gh).exit_code == 0
+    assert len(gh.bot_comments(PR)) == 1
+    assert run(workspace, runner_temp, gh).exit_code == 0
+    assert len(gh.bot_comments(PR)) == 1
+    assert gh.comments[PR][0]["body"] == f"quoting the bot: {marker}"
+
+
+def test_one_comment_per_config(workspace: Path, runner_temp: Path, gh: FakeGitHub) -> None:
+    shutil.copy(workspace / "promptsync.yaml", workspace / "other.yaml")
+    assert run(workspace, runner_temp, gh).exit_code == 0
+    assert run(workspace, runner_temp, gh, config="other.yaml").exit_code == 0
+    bodies = [c["body"] for c in gh.bot_comments(PR)]
+    assert [b.splitlines()[0] for b in bodies] == [
+        "<!-- promptsync:plan promptsync.yaml -->",
+        "<!-- promptsync:plan other.yaml -->",
+    ]
+
+
+def test_plan_errors_reach_summary_and_comment(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    (workspace / "prompts" / "bad.yaml").write_text("name: x\nmodle: y\n", encoding="utf-8")
+    result = run(workspace, runner_temp, gh)
+    assert result.exit_code == 1
+    assert result.outputs == {}  # the step failed: GitHub exposes no outputs then
+    assert "❌ **plan failed**" in result.summary
+    assert "unknown key 'modle' (did you mean 'model'?)" in comment_body(gh)
+
+
+def test_args_working_directory_and_bad_input(
+    tmp_path: Path, workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    nested = tmp_path / "mono"
+    shutil.copytree(workspace, nested / "services" / "bot")
+    result = run(
+        nested,
+        runner_temp,
+        gh,
+        **{"working-directory": "services/bot", "args": "--template 'album_*' --env prod"},
+    )
+    assert result.exit_code == 0, result.log
+    assert result.outputs["summary"] == "Plan: 1 to create, 0 to update, 0 to promote, 0 breaking."
+    bad = run(workspace, runner_temp, gh, command="destroy")
+    assert bad.exit_code == 1
+    assert "error: input command: 'destroy' is not plan or apply" in bad.log

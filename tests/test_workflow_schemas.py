@@ -1,0 +1,60 @@
+"""action.yml and the example workflows validate against GitHub's schemas (offline, vendored)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+CHECK = str(Path(sys.executable).parent / "check-jsonschema")
+WORKFLOWS = [
+    "docs/examples/pr-plan.yml",
+    "docs/examples/deploy.yml",
+    "promptsync/init_files/workflow.yml",
+]
+
+
+def check(schema: str, *files: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CHECK, "--builtin-schema", schema, *files],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_action_yml() -> None:
+    result = check("vendor.github-actions", "action.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS)
+def test_example_workflows(workflow: str) -> None:
+    result = check("vendor.github-workflows", workflow)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_broken_workflow_fails() -> None:
+    result = check("vendor.github-workflows", "tests/fixtures/broken-workflow.yml")
+    assert result.returncode == 1
+    assert "'runs-on' is a required property" in result.stdout
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS[:2])
+def test_docs_show_the_validated_workflows(workflow: str) -> None:
+    doc = (REPO / "docs" / "github-action.md").read_text(encoding="utf-8")
+    assert (REPO / workflow).read_text(encoding="utf-8") in doc
+
+
+def test_no_expression_inside_action_scripts() -> None:
+    import yaml
+
+    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+    for step in action["runs"]["steps"]:
+        assert "${{" not in step["run"], step["name"]
