@@ -58,7 +58,7 @@ def cli(ctx: click.Context, config: str | None, no_color: bool, verbose: int) ->
 @click.pass_obj
 def validate(g: Globals, fmt: str) -> int:
     """Check every prompt file and the config, offline. Exit 0 valid, 1 invalid."""
-    from promptsync.validate import run_validate
+    from promptsync.cmd_validate import run_validate
 
     return run_validate(g.config, fmt)
 
@@ -86,7 +86,7 @@ def init(directory: str) -> int:
     """Write promptsync.yaml, an example prompt and an example workflow (never overwrites)."""
     from pathlib import Path
 
-    from promptsync.init import run_init
+    from promptsync.cmd_init import run_init
 
     return run_init(Path(directory))
 
@@ -255,30 +255,11 @@ def pull(g: Globals, /, force: bool, **kw: Any) -> int:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.pass_obj
-def render_command(
-    g: Globals,
-    /,
-    name: str,
-    env: str | None,
-    pairs: tuple[str, ...],
-    vars_file: str | None,
-    flavor: str | None,
-    use_examples: bool,
-    fmt: str,
-) -> int:
+def render_command(g: Globals, /, name: str, **options: Any) -> int:
     """Render a local version exactly as Freeplay's SDK formats it."""
     from promptsync.cmd_render import run_render
 
-    return run_render(
-        g.config,
-        name,
-        env=env,
-        pairs=pairs,
-        vars_file=vars_file,
-        flavor=flavor,
-        use_examples=use_examples,
-        fmt=fmt,
-    )
+    return run_render(g.config, name, **options)
 
 
 @cli.command()
@@ -347,7 +328,7 @@ def render_command(
 )
 def emulator(**options: Any) -> int:
     """Run a local Freeplay-compatible server until interrupted."""
-    from promptsync.emulator_cli import run_emulator
+    from promptsync.cmd_emulator import run_emulator
 
     return run_emulator(**options)
 

@@ -12,17 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from promptsync.identity import Content
+from promptsync.models import PromptFile
 
-FIELD_ORDER = (
-    "provider",
-    "model",
-    "llm_parameters",
-    "messages",
-    "tool_schema",
-    "output_schema",
-    "version_name",
-    "version_description",
-)
+FIELD_ORDER = tuple(PromptFile.model_fields)  # diffs follow the file format's order
 
 
 @dataclass(frozen=True)

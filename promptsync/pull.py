@@ -30,19 +30,7 @@ _WINDOWS_RESERVED = {
     *(f"com{i}" for i in range(1, 10)),
     *(f"lpt{i}" for i in range(1, 10)),
 }
-KEY_ORDER = (
-    "name",
-    "provider",
-    "model",
-    "llm_parameters",
-    "messages",
-    "tool_schema",
-    "output_schema",
-    "environments",
-    "version_name",
-    "version_description",
-    "variables",
-)
+KEY_ORDER = tuple(PromptFile.model_fields)  # the documented order
 
 
 def _digest(text: str) -> str:

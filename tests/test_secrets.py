@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from promptsync.emulator import FaultConfig, RunningEmulator, running_emulator
-from tests.conftest import REPO
+from tests.conftest import REPO, start_emulator_process
 
 MARKER = "fp-SECRET-MARKER-5e8d1c"
 VERBOSITY = [[], ["-v"], ["-vv"]]
@@ -124,33 +124,8 @@ def test_error_paths(tmp_path: Path, verbosity: list[str]) -> None:
 
 
 def test_emulator_never_prints_its_keys(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "promptsync",
-            "emulator",
-            "--port",
-            "0",
-            "--db",
-            ":memory:",
-            "--api-key",
-            MARKER,
-            "--ready-file",
-            str(tmp_path / "ready"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        import time
-
-        deadline = time.monotonic() + 30
-        while not (tmp_path / "ready").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        proc.terminate()
-        out, err = proc.communicate(timeout=30)
+    proc, _url = start_emulator_process(tmp_path, "--db", ":memory:", "--api-key", MARKER)
+    proc.terminate()
+    out, err = proc.communicate(timeout=30)
     assert "listening on" in out
     assert_clean(out + err)

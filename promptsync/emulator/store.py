@@ -344,17 +344,21 @@ class Store:
             self._deploy(db, version, envs or [])
             return version, True
 
-    def version(self, project_id: str, template_id: str, version_id: str) -> Version:
-        with self.reading() as db:
-            template = self._template_by_id(db, project_id, template_id)
-            row = db.execute(
-                "SELECT id, body, seq FROM versions WHERE id = ? AND template_id = ?"
-                " AND deleted = 0",
-                (version_id, template.id),
-            ).fetchone()
+    def _version(
+        self, db: sqlite3.Connection, project_id: str, template_id: str, version_id: str
+    ) -> Version:
+        template = self._template_by_id(db, project_id, template_id)
+        row = db.execute(
+            "SELECT id, body, seq FROM versions WHERE id = ? AND template_id = ? AND deleted = 0",
+            (version_id, template.id),
+        ).fetchone()
         if row is None:
             raise StoreError(404, "Prompt template version not found")
         return self._version_row(row, template)
+
+    def version(self, project_id: str, template_id: str, version_id: str) -> Version:
+        with self.reading() as db:
+            return self._version(db, project_id, template_id, version_id)
 
     def list_versions(
         self, project_id: str, template_id: str, offset: int, limit: int, from_version: str | None
@@ -391,15 +395,7 @@ class Store:
     def deploy(self, project_id: str, template_id: str, version_id: str, envs: list[str]) -> None:
         with self.transaction() as db:
             self._check_environments(db, envs)
-            template = self._template_by_id(db, project_id, template_id)
-            row = db.execute(
-                "SELECT id, body, seq FROM versions WHERE id = ? AND template_id = ?"
-                " AND deleted = 0",
-                (version_id, template.id),
-            ).fetchone()
-            if row is None:
-                raise StoreError(404, "Prompt template version not found")
-            self._deploy(db, self._version_row(row, template), envs)
+            self._deploy(db, self._version(db, project_id, template_id, version_id), envs)
 
     def by_name(self, project_id: str, name: str, env: str) -> Version:
         with self.reading() as db:

@@ -6,39 +6,11 @@ import ast
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import REPO
-
-
-def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
-    ready = tmp_path / "ready"
-    ready.unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "promptsync",
-            "emulator",
-            "--port",
-            "0",
-            "--ready-file",
-            str(ready),
-            *args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while not ready.exists() or not ready.read_text().strip():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "emulator did not start"
-        time.sleep(0.05)
-    return proc, ready.read_text().strip()
+from tests.conftest import REPO, start_emulator_process
 
 
 def test_runs_until_signalled_and_keeps_state(tmp_path: Path) -> None:
@@ -46,7 +18,7 @@ def test_runs_until_signalled_and_keeps_state(tmp_path: Path) -> None:
     key = "test-key-123"
     project = "11111111-1111-4111-8111-111111111111"
     args = ("--db", str(db), "--api-key", key, "--project-id", project, "--environment", "qa")
-    proc, url = _start(tmp_path, *args)
+    proc, url = start_emulator_process(tmp_path, *args)
     headers = {"Authorization": f"Bearer {key}"}
     created = httpx.post(
         f"{url}/api/v2/projects/{project}/prompt-templates/name/x/versions",
@@ -66,7 +38,7 @@ def test_runs_until_signalled_and_keeps_state(tmp_path: Path) -> None:
     assert out.startswith(f"promptsync emulator listening on {url} ")
     assert key not in out + err
 
-    proc, url = _start(tmp_path, *args)
+    proc, url = start_emulator_process(tmp_path, *args)
     try:
         qa = httpx.get(f"{url}/api/v2/projects/{project}/prompt-templates/all/qa", headers=headers)
         assert [t["prompt_template_name"] for t in qa.json()["prompt_templates"]] == ["x"]
