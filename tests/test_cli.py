@@ -153,3 +153,16 @@ def test_init_refuses_when_any_file_exists(isolated: Path, run_cli: RunCli) -> N
     assert code == 1
     assert err == "error: init: promptsync.yaml already exist(s); nothing was written\n"
     assert not (isolated / "prompts").exists()
+
+
+def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom promptsync.cli import main\n"
+        "def broken(*a, **k):\n    raise BrokenPipeError\n"
+        "sys.stdout.write = broken\n"
+        "sys.exit(main(['schema', 'prompt']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr == ""
