@@ -162,7 +162,8 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
         "sys.stdout.write = broken\n"
         "sys.exit(main(['schema', 'prompt']))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode == 1
     assert proc.stderr == ""
