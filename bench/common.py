@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
+
+from promptsync.emulator import emulator_subprocess
 
 KEY = "bench-key"
 PROJECT = "8f93dd00-2eb5-4ba2-9354-86d5c6831dfd"
@@ -20,7 +18,7 @@ PROJECT = "8f93dd00-2eb5-4ba2-9354-86d5c6831dfd"
 @dataclass
 class Server:
     url: str
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[str]
 
     def client(self) -> httpx.Client:
         return httpx.Client(
@@ -37,39 +35,13 @@ class Server:
 
 @contextmanager
 def emulator_process(*args: str) -> Iterator[Server]:
-    """`promptsync emulator` in a subprocess on a free port, in-memory unless --db is given."""
-    with tempfile.TemporaryDirectory() as tmp:
-        ready = Path(tmp) / "ready"
-        extra = [] if "--db" in args else ["--db", ":memory:"]
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "promptsync",
-                "emulator",
-                "--port",
-                "0",
-                "--ready-file",
-                str(ready),
-                "--api-key",
-                KEY,
-                "--project-id",
-                PROJECT,
-                *extra,
-                *args,
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not ready.exists():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("emulator did not start")
-                time.sleep(0.05)
-            yield Server(ready.read_text().strip(), proc)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    """The emulator in its own process on a free port, in-memory unless --db is given."""
+    extra = [] if "--db" in args else ["--db", ":memory:"]
+    with emulator_subprocess("--api-key", KEY, "--project-id", PROJECT, *extra, *args) as (
+        proc,
+        url,
+    ):
+        yield Server(url, proc)
 
 
 def version_body(name: str, i: int, envs: list[str]) -> dict[str, object]:

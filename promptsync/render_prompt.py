@@ -3,6 +3,10 @@
 Bind: every message's text goes through pystache (no HTML escaping; dicts and lists as compact
 JSON; missing variables empty); history placeholders are left out (no history is given). Format:
 the flavor's provider shape, as the SDK's adapters build it.
+
+promptsync/emulator/formatting.py holds similar code on purpose: the emulator is written from
+Freeplay's contract and imports nothing of promptsync, so that a shared misunderstanding cannot
+hide on both sides. Each is tested against the official SDK independently.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -47,31 +44,3 @@ def emulator() -> Iterator[RunningEmulator]:
     """A fresh in-memory emulator on a free localhost port."""
     with running_emulator() as running:
         yield running
-
-
-def start_emulator_process(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
-    """`promptsync emulator` as users run it, on a free port; returns the process and its URL."""
-    ready = tmp_path / "ready"
-    ready.unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "promptsync",
-            "emulator",
-            "--port",
-            "0",
-            "--ready-file",
-            str(ready),
-            *args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while not ready.exists():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "emulator did not start"
-        time.sleep(0.05)
-    return proc, ready.read_text().strip()

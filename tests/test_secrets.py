@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from promptsync.emulator import FaultConfig, RunningEmulator, running_emulator
-from tests.conftest import REPO, start_emulator_process
+from promptsync.emulator import FaultConfig, RunningEmulator, emulator_subprocess, running_emulator
+from tests.conftest import REPO
 
 MARKER = "fp-SECRET-MARKER-5e8d1c"
 VERBOSITY = [[], ["-v"], ["-vv"]]
@@ -123,9 +123,9 @@ def test_error_paths(tmp_path: Path, verbosity: list[str]) -> None:
     assert_clean("".join(outputs), *tmp_path.rglob("*.json"))
 
 
-def test_emulator_never_prints_its_keys(tmp_path: Path) -> None:
-    proc, _url = start_emulator_process(tmp_path, "--db", ":memory:", "--api-key", MARKER)
-    proc.terminate()
-    out, err = proc.communicate(timeout=30)
+def test_emulator_never_prints_its_keys() -> None:
+    with emulator_subprocess("--db", ":memory:", "--api-key", MARKER) as (proc, _url):
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
     assert "listening on" in out
     assert_clean(out + err)

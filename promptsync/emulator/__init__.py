@@ -9,6 +9,7 @@ from promptsync.emulator.server import (
     DEFAULT_PROJECT_ID,
     EmulatorSettings,
     RunningEmulator,
+    emulator_subprocess,
     running_emulator,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "EmulatorSettings",
     "FaultConfig",
     "RunningEmulator",
+    "emulator_subprocess",
     "running_emulator",
 ]

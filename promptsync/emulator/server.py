@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -206,3 +210,46 @@ def running_emulator(
         thread.join(timeout=30)
         sock.close()
         emulator.store.close()
+
+
+@contextmanager
+def emulator_subprocess(
+    *args: str, timeout: float = 30.0
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`promptsync emulator` in its own process on a free port: yields (process, base URL).
+
+    `args` are the CLI flags (`--db`, `--api-key`, fault flags, ...). The process is terminated
+    on exit. Use it when the client under test must not share the emulator's interpreter.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        ready = Path(tmp) / "ready"
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "promptsync",
+                "emulator",
+                "--port",
+                "0",
+                "--ready-file",
+                str(ready),
+                *args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while not ready.exists():
+                if proc.poll() is not None:
+                    _out, err = proc.communicate()
+                    raise RuntimeError(f"the emulator did not start: {err.strip()}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the emulator did not start within {timeout:g} s")
+                time.sleep(0.05)
+            yield proc, ready.read_text(encoding="utf-8").strip()
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+            proc.wait(timeout=timeout)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import REPO, start_emulator_process
+from promptsync.emulator import emulator_subprocess
+from tests.conftest import REPO
 
 
 def test_runs_until_signalled_and_keeps_state(tmp_path: Path) -> None:
@@ -18,33 +19,29 @@ def test_runs_until_signalled_and_keeps_state(tmp_path: Path) -> None:
     key = "test-key-123"
     project = "11111111-1111-4111-8111-111111111111"
     args = ("--db", str(db), "--api-key", key, "--project-id", project, "--environment", "qa")
-    proc, url = start_emulator_process(tmp_path, *args)
     headers = {"Authorization": f"Bearer {key}"}
-    created = httpx.post(
-        f"{url}/api/v2/projects/{project}/prompt-templates/name/x/versions",
-        params={"create_template_if_not_exists": "true"},
-        headers=headers,
-        json={
-            "template_messages": [{"role": "user", "content": "hi"}],
-            "provider": "openai",
-            "model": "m",
-            "environments": ["qa"],
-        },
-    )
-    assert created.status_code == 201
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
+    with emulator_subprocess(*args) as (proc, url):
+        created = httpx.post(
+            f"{url}/api/v2/projects/{project}/prompt-templates/name/x/versions",
+            params={"create_template_if_not_exists": "true"},
+            headers=headers,
+            json={
+                "template_messages": [{"role": "user", "content": "hi"}],
+                "provider": "openai",
+                "model": "m",
+                "environments": ["qa"],
+            },
+        )
+        assert created.status_code == 201
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert out.startswith(f"promptsync emulator listening on {url} ")
     assert key not in out + err
 
-    proc, url = start_emulator_process(tmp_path, *args)
-    try:
+    with emulator_subprocess(*args) as (proc, url):
         qa = httpx.get(f"{url}/api/v2/projects/{project}/prompt-templates/all/qa", headers=headers)
         assert [t["prompt_template_name"] for t in qa.json()["prompt_templates"]] == ["x"]
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
 
 
 def test_bad_flags_are_one_line_errors() -> None:
