@@ -20,7 +20,7 @@ from promptsync.load import LoadedPrompts, load_prompts
 from promptsync.plan import LATEST, PROVENANCE_PREFIX, Scope, build
 from promptsync.plan_models import Backend, Plan
 from promptsync.render.text import render_text
-from promptsync.settings import ApiKey, Settings, load_settings, require_api_key
+from promptsync.settings import Settings, load_settings, require_api_key
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,7 @@ class PlanRun:
 
 
 def make_plan(
-    config: str | None,
-    options: PlanOptions,
-    key: ApiKey | None = None,
-    on_retry: Callable[[str], None] | None = None,
+    config: str | None, options: PlanOptions, on_retry: Callable[[str], None] | None = None
 ) -> PlanRun:
     settings = load_settings(config, os.environ, Path.cwd())
     loaded = load_prompts(settings.prompts_dir, settings.config.environments)
@@ -112,7 +109,7 @@ def make_plan(
     client = FreeplayClient(
         settings.api_url,
         project_id,
-        key or require_api_key(os.environ, options.api_key_file),
+        require_api_key(os.environ, options.api_key_file),
         timeout=options.timeout,
         retry_delay=options.retry_delay,
         on_retry=on_retry,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+# Without a git executable GitPython refuses to import; plans then simply carry no git info.
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
 import git
 
@@ -19,6 +23,9 @@ def _repo(path: Path) -> git.Repo | None:
         return None
 
 
+_GIT_FAILURES = (git.GitCommandError, git.GitCommandNotFound, OSError)
+
+
 def git_info(path: Path) -> tuple[GitInfo | None, Path | None]:
     """(commit, branch, dirty) of the repository containing `path`, and its top directory."""
     repo = _repo(path)
@@ -28,8 +35,11 @@ def git_info(path: Path) -> tuple[GitInfo | None, Path | None]:
         commit = repo.head.commit.hexsha
     except ValueError:  # a repository without commits yet
         return None, Path(repo.working_tree_dir or path)
-    branch = None if repo.head.is_detached else repo.active_branch.name
-    dirty = repo.is_dirty(untracked_files=True)
+    try:
+        branch = None if repo.head.is_detached else repo.active_branch.name
+        dirty = repo.is_dirty(untracked_files=True)
+    except _GIT_FAILURES:  # no usable git executable: the commit is known, the rest is not
+        return GitInfo(commit=commit, branch=None, dirty=False), Path(repo.working_tree_dir or path)
     return GitInfo(commit=commit, branch=branch, dirty=dirty), Path(repo.working_tree_dir or path)
 
 

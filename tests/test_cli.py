@@ -167,3 +167,22 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert proc.stderr == ""
+
+
+def test_plan_module_imports_without_a_git_executable(tmp_path: Path) -> None:
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path)}  # no git on PATH
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import promptsync.gitinfo as g, pathlib; print(g.git_info(pathlib.Path('.')))",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "(None, None)"
