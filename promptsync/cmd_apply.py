@@ -14,14 +14,14 @@ from pydantic import ValidationError
 
 from promptsync.apply import Mismatch, OpResult, execute, verify
 from promptsync.backends.freeplay import FreeplayClient, api_base
-from promptsync.cmd_plan import PlanOptions, make_plan
+from promptsync.cmd_plan import PlanOptions, make_plan, open_client
 from promptsync.errors import PromptsyncError
 from promptsync.identity import fingerprint
 from promptsync.load import display_path
 from promptsync.plan import LATEST
 from promptsync.plan_models import Plan
 from promptsync.render.text import render_text
-from promptsync.settings import load_settings, require_api_key
+from promptsync.settings import load_settings
 
 PROMPT = "Apply these changes? [y/N] "
 
@@ -66,13 +66,7 @@ def _saved_plan(config: str | None, path: str, options: PlanOptions) -> tuple[Pl
             f"the saved plan is for {plan.backend.api_url}, but the"
             f" configuration points at {settings.api_url}"
         )
-    client = FreeplayClient(
-        settings.api_url,
-        project,
-        require_api_key(os.environ, options.api_key_file),
-        timeout=options.timeout,
-        retry_delay=options.retry_delay,
-    )
+    client = open_client(settings, options)
     envs = list(plan.remote_fingerprint)
     try:
         current = client.fetch_environments(envs)

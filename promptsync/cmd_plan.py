@@ -84,6 +84,20 @@ def _provenance(root: Path | None, commit: str | None) -> Callable[[str], str]:
     return describe
 
 
+def open_client(
+    settings: Settings, options: PlanOptions, on_retry: Callable[[str], None] | None = None
+) -> FreeplayClient:
+    """The registry client for these settings, with the key and the retry/timeout options."""
+    return FreeplayClient(
+        settings.api_url,
+        settings.require_project_id(),
+        require_api_key(os.environ, options.api_key_file),
+        timeout=options.timeout,
+        retry_delay=options.retry_delay,
+        on_retry=on_retry,
+    )
+
+
 @dataclass(frozen=True)
 class PlanRun:
     plan: Plan
@@ -105,15 +119,7 @@ def make_plan(
         for name, sources in loaded.templates.items()
         if in_scope(name, [s.path for s in sources])
     }
-    project_id = settings.require_project_id()
-    client = FreeplayClient(
-        settings.api_url,
-        project_id,
-        require_api_key(os.environ, options.api_key_file),
-        timeout=options.timeout,
-        retry_delay=options.retry_delay,
-        on_retry=on_retry,
-    )
+    client = open_client(settings, options, on_retry)
     try:
         snapshots = client.fetch_environments([*managed, LATEST])
     except BaseException:
@@ -136,7 +142,7 @@ def make_plan(
     plan = Plan(
         promptsync_version=__version__,
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        backend=Backend(kind="freeplay", api_url=settings.api_url, project_id=project_id),
+        backend=Backend(kind="freeplay", api_url=settings.api_url, project_id=client.project_id),
         git=git,
         environments=managed,
         remote_fingerprint={env: fingerprint(snapshots[env]) for env in [LATEST, *managed]},

@@ -8,14 +8,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from promptsync.backends.freeplay import FreeplayClient
-from promptsync.cmd_plan import PlanOptions, write_atomically
+from promptsync.cmd_plan import PlanOptions, open_client, write_atomically
 from promptsync.errors import LoadError, PromptsyncError
 from promptsync.load import display_path, find_prompt_files, parse_prompt
 from promptsync.models import SCHEMA_BASE
 from promptsync.plan import LATEST
 from promptsync.pull import PulledFile, pull_all
-from promptsync.settings import Settings, load_settings, require_api_key
+from promptsync.settings import Settings, load_settings
 
 
 def _existing(prompts_dir: Path) -> dict[str, list[Path]]:
@@ -55,13 +54,7 @@ def run_pull(config: str | None, options: PlanOptions, *, force: bool) -> int:
     settings = load_settings(config, os.environ, Path.cwd())
     existing = _existing(settings.prompts_dir)
     managed = _managed(settings, options.environments)
-    with FreeplayClient(
-        settings.api_url,
-        settings.require_project_id(),
-        require_api_key(os.environ, options.api_key_file),
-        timeout=options.timeout,
-        retry_delay=options.retry_delay,
-    ) as client:
+    with open_client(settings, options) as client:
         snapshots = client.fetch_environments([*managed, LATEST])
     names = [
         n

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -326,7 +327,7 @@ class LoadedPrompts:
     sources: tuple[PromptSource, ...]
     warnings: tuple[Issue, ...]
 
-    @property
+    @cached_property
     def templates(self) -> dict[str, list[PromptSource]]:
         grouped: dict[str, list[PromptSource]] = {}
         for source in self.sources:

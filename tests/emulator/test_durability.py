@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from promptsync.emulator import running_emulator
+from promptsync.emulator import emulator_subprocess, running_emulator
 
 TEMPLATES = 10
 VARIANTS = 5
@@ -33,10 +33,19 @@ def test_concurrent_create_version_no_loss_no_duplicates(tmp_path: Path) -> None
     db = tmp_path / "state.sqlite"
     combos = [(t, v) for t in range(TEMPLATES) for v in range(VARIANTS)]
     with ExitStack() as stack:
-        # Two emulator servers on one database file: real concurrent writers.
-        servers = [stack.enter_context(running_emulator(db, environments=ENVS)) for _ in range(2)]
-        clients = [stack.enter_context(s.client(timeout=30)) for s in servers]
-        project = servers[0].project_id
+        # Two emulators on one database file, one in this process and one in its own: writers
+        # that only SQLite's locking keeps apart.
+        here = stack.enter_context(running_emulator(db, environments=ENVS))
+        env_flags = [flag for env in ENVS for flag in ("--environment", env)]
+        _proc, there = stack.enter_context(emulator_subprocess("--db", str(db), *env_flags))
+        headers = {"Authorization": f"Bearer {here.api_key}"}
+        clients = [
+            stack.enter_context(here.client(timeout=30)),
+            stack.enter_context(
+                httpx.Client(base_url=f"{there}/api/v2", headers=headers, timeout=30)
+            ),
+        ]
+        project = here.project_id
 
         def worker(seed: int) -> list[tuple[int, str, str]]:
             order = combos[:]

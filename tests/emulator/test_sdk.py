@@ -30,6 +30,22 @@ TOOL = ToolSchema(
 )
 
 
+def create_support_agent(fp: RunningEmulator, environments: list[str]) -> Any:
+    """The anthropic template, created with the SDK's own create_version."""
+    return sdk(fp).prompts.create_version(
+        project_id=fp.project_id,
+        template_name="support/agent",
+        template_messages=[
+            TemplateChatMessage(role="system", content="Support for {{product}}."),
+            TemplateChatMessage(role="user", content="{{question}}"),
+        ],
+        model="claude-sonnet-4-5",
+        provider="anthropic",
+        version_name="v1",
+        environments=environments,
+    )
+
+
 def sdk(fp: RunningEmulator) -> Freeplay:
     return Freeplay(freeplay_api_key=fp.api_key, api_base=f"{fp.url}/api")
 
@@ -64,18 +80,7 @@ def seed(fp: RunningEmulator) -> dict[str, Any]:
         f"/projects/{fp.project_id}/prompt-templates", json={"name": "support/agent"}
     )
     assert template.status_code == 201
-    anthropic = sdk(fp).prompts.create_version(
-        project_id=fp.project_id,
-        template_name="support/agent",
-        template_messages=[
-            TemplateChatMessage(role="system", content="Support for {{product}}."),
-            TemplateChatMessage(role="user", content="{{question}}"),
-        ],
-        model="claude-sonnet-4-5",
-        provider="anthropic",
-        version_name="v1",
-        environments=["staging", "prod"],
-    )
+    anthropic = create_support_agent(fp, ["staging", "prod"])
     return {"openai": response.json(), "anthropic": anthropic}
 
 
@@ -100,18 +105,7 @@ def test_create_version_and_update_environments(seeded: tuple[RunningEmulator, A
     )
     prod = client.prompts.get_all(fp.project_id, environment="prod").prompt_templates
     assert {p.prompt_template_name for p in prod} == {"album_bot", "support/agent"}
-    again = client.prompts.create_version(
-        project_id=fp.project_id,
-        template_name="support/agent",
-        template_messages=[
-            TemplateChatMessage(role="system", content="Support for {{product}}."),
-            TemplateChatMessage(role="user", content="{{question}}"),
-        ],
-        model="claude-sonnet-4-5",
-        provider="anthropic",
-        version_name="v1",
-        environments=["prod"],
-    )
+    again = create_support_agent(fp, ["prod"])
     assert again is not None
     assert again.prompt_template_version_id == created.prompt_template_version_id
 
