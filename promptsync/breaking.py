@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from promptsync import mustache
 from promptsync.identity import Content
+from promptsync.templating import mustache
 
 BreakingKind = Literal[
     "variable_removed",

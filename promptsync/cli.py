@@ -58,7 +58,7 @@ def cli(ctx: click.Context, config: str | None, no_color: bool, verbose: int) ->
 @click.pass_obj
 def validate(g: Globals, fmt: str) -> int:
     """Check every prompt file and the config, offline. Exit 0 valid, 1 invalid."""
-    from promptsync.cmd_validate import run_validate
+    from promptsync.commands.validate import run_validate
 
     return run_validate(g.config, fmt)
 
@@ -86,7 +86,7 @@ def init(directory: str) -> int:
     """Write promptsync.yaml, an example prompt and an example workflow (never overwrites)."""
     from pathlib import Path
 
-    from promptsync.cmd_init import run_init
+    from promptsync.commands.init import run_init
 
     return run_init(Path(directory))
 
@@ -115,7 +115,7 @@ def _remote_options(fn: Any) -> Any:
 
 
 def _plan_options(**kw: Any) -> Any:
-    from promptsync.cmd_plan import PlanOptions
+    from promptsync.commands.plan import PlanOptions
 
     return PlanOptions(
         environments=kw["env"],
@@ -163,7 +163,7 @@ _template_option = click.option(
 @click.pass_obj
 def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw: Any) -> int:
     """Compare the prompt files with the registry and show what apply would do."""
-    from promptsync.cmd_plan import run_plan
+    from promptsync.commands.plan import run_plan
 
     return run_plan(
         g.config,
@@ -202,7 +202,7 @@ def apply(
     g: Globals, /, planfile: str | None, auto_approve: bool, parallelism: int, fmt: str, **kw: Any
 ) -> int:
     """Create the planned versions and move environments, then verify the remote."""
-    from promptsync.cmd_apply import run_apply
+    from promptsync.commands.apply import run_apply
 
     return run_apply(
         g.config,
@@ -229,7 +229,7 @@ def apply(
 @click.pass_obj
 def pull(g: Globals, /, force: bool, **kw: Any) -> int:
     """Write the remote templates as prompt files (to adopt an existing project)."""
-    from promptsync.cmd_pull import run_pull
+    from promptsync.commands.pull import run_pull
 
     return run_pull(g.config, _plan_options(**kw), force=force)
 
@@ -257,7 +257,7 @@ def pull(g: Globals, /, force: bool, **kw: Any) -> int:
 @click.pass_obj
 def render_command(g: Globals, /, name: str, **options: Any) -> int:
     """Render a local version exactly as Freeplay's SDK formats it."""
-    from promptsync.cmd_render import run_render
+    from promptsync.commands.render import run_render
 
     return run_render(g.config, name, **options)
 
@@ -328,7 +328,7 @@ def render_command(g: Globals, /, name: str, **options: Any) -> int:
 )
 def emulator(**options: Any) -> int:
     """Run a local Freeplay-compatible server until interrupted."""
-    from promptsync.cmd_emulator import run_emulator
+    from promptsync.commands.emulator import run_emulator
 
     return run_emulator(**options)
 
@@ -342,7 +342,7 @@ def github() -> None:
 @click.pass_obj
 def github_run(g: Globals) -> int:
     """Plan or apply, write the step summary and outputs, update the sticky PR comment."""
-    from promptsync.cmd_github import run_github
+    from promptsync.commands.github import run_github
 
     return run_github(g.config)
 

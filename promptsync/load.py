@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from promptsync import mustache
 from promptsync.errors import Issue, LoadError
 from promptsync.models import (
     CREDENTIAL_KEY,
@@ -24,6 +23,7 @@ from promptsync.models import (
     Tool,
     Variable,
 )
+from promptsync.templating import mustache
 from promptsync.yamlread import DataPath, Document, read_document
 
 M = TypeVar("M", bound=BaseModel)

@@ -16,10 +16,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from promptsync import mustache
 from promptsync.identity import remote_hash
 from promptsync.models import PromptFile, RemoteVersion
 from promptsync.plan import LATEST, PROVENANCE_PREFIX
+from promptsync.templating import mustache
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 _WINDOWS_RESERVED = {

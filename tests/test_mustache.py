@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptsync import mustache
+from promptsync.templating import mustache
 
 
 def test_variable_classes() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from promptsync.cmd_plan import write_atomically
+from promptsync.commands.plan import write_atomically
 from promptsync.emulator import RunningEmulator
 from promptsync.errors import PromptsyncError
 from promptsync.pull import file_stem

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from promptsync.display.markdown import GITHUB_LIMIT, render_markdown
+from promptsync.display.text import render_text
 from promptsync.plan_models import Backend, GitInfo, Plan
-from promptsync.render.markdown import GITHUB_LIMIT, render_markdown
-from promptsync.render.text import render_text
 from tests.planning import SYSTEM, plan, remote, scope, snapshots, source
 
 GOLDEN = Path(__file__).parent / "golden"

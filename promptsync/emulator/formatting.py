@@ -1,7 +1,7 @@
 """Raw, bound and formatted prompt payloads, shaped as Freeplay returns them.
 
 Mustache is rendered with pystache and no HTML escaping, dicts and lists as compact JSON, as
-Freeplay's SDK does. Provider-specific shapes follow the SDK's adapters. (promptsync.render_prompt
+Freeplay's SDK does. Provider-specific shapes follow the SDK's adapters. (promptsync.preview
 does the same for `promptsync render`; the copies are deliberate: this package imports nothing
 of promptsync.)
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from promptsync.display.lines import LEGEND, Line, change_body, heading, notices, summary_line
 from promptsync.plan_models import Plan
-from promptsync.render.lines import LEGEND, Line, change_body, heading, notices, summary_line
 
 _COLORS = {
     "create": "green",

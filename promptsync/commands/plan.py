@@ -13,13 +13,13 @@ from pathlib import Path
 
 from promptsync import __version__
 from promptsync.backends.freeplay import FreeplayClient
+from promptsync.display.text import render_text
 from promptsync.errors import PromptsyncError
 from promptsync.gitinfo import changed_since, git_info
 from promptsync.identity import fingerprint
 from promptsync.load import LoadedPrompts, load_prompts
 from promptsync.plan import LATEST, PROVENANCE_PREFIX, Scope, build
 from promptsync.plan_models import Backend, Plan
-from promptsync.render.text import render_text
 from promptsync.settings import Settings, load_settings, require_api_key
 
 
@@ -170,7 +170,7 @@ def render(plan: Plan, fmt: str, color: bool) -> str:
     if fmt == "json":
         return plan.model_dump_json(indent=2) + "\n"
     if fmt == "markdown":
-        from promptsync.render.markdown import render_markdown  # jinja2 only when needed
+        from promptsync.display.markdown import render_markdown  # jinja2 only when needed
 
         return render_markdown(plan)
     return render_text(plan, color=color)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from promptsync.cmd_plan import PlanOptions, open_client, write_atomically
+from promptsync.commands.plan import PlanOptions, open_client, write_atomically
 from promptsync.errors import LoadError, PromptsyncError
 from promptsync.load import display_path, find_prompt_files, parse_prompt
 from promptsync.models import SCHEMA_BASE

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from promptsync.display.lines import summary_line
+from promptsync.display.markdown import render_markdown
 from promptsync.errors import PromptsyncError
 from promptsync.github import COMMENT_LIMIT, GitHub, GitHubError, append_summary, write_outputs
 from promptsync.plan_models import Plan
-from promptsync.render.lines import summary_line
-from promptsync.render.markdown import render_markdown
 
 SKIPPED = (
     "**Remote comparison skipped:** `FREEPLAY_API_KEY` is not available to this run"

@@ -10,7 +10,7 @@ from typing import Any
 
 from promptsync.errors import PromptsyncError
 from promptsync.load import PromptSource, display_path, load_prompts
-from promptsync.render_prompt import Rendered, check_variables, render
+from promptsync.preview import Rendered, check_variables, render
 from promptsync.settings import load_settings
 from promptsync.yamlread import read_document
 

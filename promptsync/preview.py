@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptsync import mustache
 from promptsync.errors import PromptsyncError
 from promptsync.models import ChatMessage, PromptFile
+from promptsync.templating import mustache
 
 PROVIDER_FLAVORS = {
     "openai": "openai_chat",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import jinja2
 
+from promptsync.display.lines import SYMBOL, change_body, heading, summary_line
 from promptsync.plan_models import Change, Plan
-from promptsync.render.lines import SYMBOL, change_body, heading, summary_line
 
 GITHUB_LIMIT = 65_536
 
 _env = jinja2.Environment(
-    loader=jinja2.PackageLoader("promptsync.render", "templates"),
+    loader=jinja2.PackageLoader("promptsync.display", "templates"),
     autoescape=False,
     keep_trailing_newline=True,
     trim_blocks=True,

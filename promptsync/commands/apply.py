@@ -14,13 +14,13 @@ from pydantic import ValidationError
 
 from promptsync.apply import Mismatch, OpResult, execute, verify
 from promptsync.backends.freeplay import FreeplayClient, api_base
-from promptsync.cmd_plan import PlanOptions, make_plan, open_client
+from promptsync.commands.plan import PlanOptions, make_plan, open_client
+from promptsync.display.text import render_text
 from promptsync.errors import PromptsyncError
 from promptsync.identity import fingerprint
 from promptsync.load import display_path
 from promptsync.plan import LATEST
 from promptsync.plan_models import Plan
-from promptsync.render.text import render_text
 from promptsync.settings import load_settings
 
 PROMPT = "Apply these changes? [y/N] "

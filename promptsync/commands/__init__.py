@@ -1,0 +1,1 @@
+"""One module per CLI command. Commands never import each other."""

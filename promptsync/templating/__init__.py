@@ -1,0 +1,1 @@
+"""Template languages: which variables a text uses, and binding values into it."""
