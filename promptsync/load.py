@@ -5,14 +5,13 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from promptsync.desired import LoadedPrompts, PromptSource
 from promptsync.errors import Issue, LoadError
 from promptsync.models import (
     CREDENTIAL_KEY,
@@ -203,16 +202,6 @@ def validate_model(doc: Document, model: type[M], keys: KeyLookup) -> M:
 # --- prompt files -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PromptSource:
-    """A validated prompt file and where it came from."""
-
-    path: str
-    prompt: PromptFile
-    env_marks: tuple[tuple[int, int], ...]
-    name_mark: tuple[int, int]
-
-
 def _text_position(doc: Document, path: DataPath, content: str, offset: int) -> tuple[int, int]:
     """File position of `content[offset]` for a string value, for all YAML scalar styles."""
     start, end = doc.spans.get(path, (0, 0))
@@ -320,19 +309,6 @@ def find_prompt_files(prompts_dir: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(Path(root) / f for f in files if f.endswith((".yaml", ".yml")))
     return sorted(found, key=lambda p: p.as_posix())
-
-
-@dataclass(frozen=True)
-class LoadedPrompts:
-    sources: tuple[PromptSource, ...]
-    warnings: tuple[Issue, ...]
-
-    @cached_property
-    def templates(self) -> dict[str, list[PromptSource]]:
-        grouped: dict[str, list[PromptSource]] = {}
-        for source in self.sources:
-            grouped.setdefault(source.prompt.name, []).append(source)
-        return grouped
 
 
 def _cross_file_issues(sources: list[PromptSource], managed: list[str] | None) -> list[Issue]:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from promptsync.backends.freeplay_json import create_version_body, update_environments_body
 from promptsync.breaking import breaking_changes
+from promptsync.desired import PromptSource
 from promptsync.diff import differences
 from promptsync.identity import Identity, file_identity, remote_content, remote_hash, short
-from promptsync.load import PromptSource
 from promptsync.models import RemoteVersion
 from promptsync.plan_models import (
     Action,

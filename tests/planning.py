@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from promptsync.load import PromptSource
+from promptsync.desired import PromptSource
 from promptsync.models import PromptFile, RemoteVersion
 from promptsync.plan import LATEST, PlanBody, Scope, build
 

@@ -10,8 +10,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from promptsync.desired import PromptSource
 from promptsync.errors import LoadError
-from promptsync.load import PromptSource, parse_config, parse_prompt
+from promptsync.load import parse_config, parse_prompt
 from promptsync.models import Config, PromptFile
 
 KEYS = [

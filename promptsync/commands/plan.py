@@ -13,11 +13,12 @@ from pathlib import Path
 
 from promptsync import __version__
 from promptsync.backends.freeplay import FreeplayClient
+from promptsync.desired import LoadedPrompts
 from promptsync.display.text import render_text
 from promptsync.errors import PromptsyncError
 from promptsync.gitinfo import changed_since, git_info
 from promptsync.identity import fingerprint
-from promptsync.load import LoadedPrompts, load_prompts
+from promptsync.load import load_prompts
 from promptsync.plan import LATEST, PROVENANCE_PREFIX, Scope, build
 from promptsync.plan_models import Backend, Plan
 from promptsync.settings import Settings, load_settings, require_api_key

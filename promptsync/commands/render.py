@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from promptsync.desired import PromptSource
 from promptsync.errors import PromptsyncError
-from promptsync.load import PromptSource, display_path, load_prompts
+from promptsync.load import display_path, load_prompts
 from promptsync.preview import Rendered, check_variables, render
 from promptsync.settings import load_settings
 from promptsync.yamlread import read_document

@@ -7,8 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+from promptsync.desired import LoadedPrompts
 from promptsync.errors import Issue, LoadError
-from promptsync.load import LoadedPrompts, display_path, load_prompts
+from promptsync.load import display_path, load_prompts
 from promptsync.settings import load_settings
 
 

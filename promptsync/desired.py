@@ -1,0 +1,32 @@
+"""The desired state: validated prompt files and where they came from. Pure data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from promptsync.errors import Issue
+from promptsync.models import PromptFile
+
+
+@dataclass(frozen=True)
+class PromptSource:
+    """A validated prompt file and where it came from."""
+
+    path: str
+    prompt: PromptFile
+    env_marks: tuple[tuple[int, int], ...]
+    name_mark: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class LoadedPrompts:
+    sources: tuple[PromptSource, ...]
+    warnings: tuple[Issue, ...]
+
+    @cached_property
+    def templates(self) -> dict[str, list[PromptSource]]:
+        grouped: dict[str, list[PromptSource]] = {}
+        for source in self.sources:
+            grouped.setdefault(source.prompt.name, []).append(source)
+        return grouped
