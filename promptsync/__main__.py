@@ -1,5 +1,3 @@
-import sys
+from promptsync.cli import entry
 
-from promptsync.cli import main
-
-sys.exit(main())
+entry()

@@ -1,41 +1,64 @@
 """Execute a plan's operations through a backend, then check the result. No decisions of its own.
 
-Order: every create-version call first, then every environment update. Creates of one template
-run one after another in plan order (the last one decides what `latest` serves); different
-templates run concurrently, bounded by `parallelism`.
+Order: every create first, then every deploy. Creates of one template run one after another in
+plan order (where `latest` follows the newest version, the last one decides what it serves);
+different templates run concurrently, bounded by `parallelism`. Every create's answer is checked
+against what was sent before it counts as done.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from promptsync.errors import PromptsyncError
-from promptsync.identity import remote_hash, short
-from promptsync.models import RemoteVersion
-from promptsync.plan_models import Operation, Plan
+from promptsync.identity import short
+from promptsync.plan_models import CreateVersion, DeployVersion, Operation, Plan
+from promptsync.remote import RemoteVersion, Snapshots
 
-Outcome = Literal["succeeded", "failed", "skipped"]
+if TYPE_CHECKING:
+    from promptsync.backends.base import Backend
 
-
-class Backend(Protocol):
-    def create_version(self, template: str, body: dict[str, object]) -> RemoteVersion: ...
-
-    def update_environments(
-        self, template_id: str, version_id: str, body: dict[str, object]
-    ) -> None: ...
+OpOutcome = Literal["succeeded", "failed", "skipped"]
 
 
 @dataclass
 class OpResult:
     operation: Operation
-    outcome: Outcome = "skipped"
+    outcome: OpOutcome = "skipped"
     version_id: str | None = None
     template_id: str | None = None
     error: str | None = None
+    reused: bool = False  # the registry answered a create with a version it already had
+
+
+def answer_problems(op: CreateVersion, created: RemoteVersion) -> list[str]:
+    """How the version a create returned differs from what was sent (empty: as sent)."""
+    problems = []
+    if created.hash != op.hash:
+        sent = op.content
+        fields = {
+            "provider": sent.provider,
+            "model": sent.model,
+        }
+        named = [
+            f"{k} {created.content.get(k)!r} instead of {v!r}"
+            for k, v in fields.items()
+            if created.content.get(k) != v
+        ]
+        problems.append(
+            f"content {short(created.hash)} instead of {short(op.hash)}"
+            + (f" ({'; '.join(named)})" if named else "")
+        )
+    name, description = op.content.version_name, op.content.version_description
+    if name is not None and created.version_name != name:
+        problems.append(f"version_name {created.version_name!r} instead of {name!r}")
+    if description is not None and created.version_description != description:
+        problems.append("a different version_description")
+    return problems
 
 
 @dataclass
@@ -50,33 +73,77 @@ class Progress:
     def report(self, result: OpResult) -> None:
         op = result.operation
         envs = ", ".join(op.environments) or "latest"
+        create = isinstance(op, CreateVersion)
         if result.outcome == "succeeded":
-            verb = "created version" if op.op == "create_version" else "moved version"
+            verb = (
+                ("reused version" if result.reused else "created version")
+                if create
+                else ("moved version")
+            )
             text = f"{verb} {short(result.version_id or '')} → {envs}"
         elif result.outcome == "failed":
-            text = f"FAILED ({'create version' if op.op == 'create_version' else 'move'}"
-            text += f" → {envs}): {result.error}"
+            text = f"FAILED ({'create version' if create else 'move'} → {envs}): {result.error}"
         else:
             text = f"skipped ({result.error})"
         with self._lock:
             self.done += 1
-            self.emit(f"[{self.done}/{self.total}] {op.template}: {text}")
+            self.emit(f"[{self.done}/{self.total}] {op.name}: {text}")
 
 
-def _run(backend: Backend, result: OpResult) -> None:
-    op = result.operation
-    try:
-        if op.op == "create_version":
-            created = backend.create_version(op.template, op.body)
-            result.version_id, result.template_id = created.version_id, created.template_id
-        else:
-            if op.template_id is None or op.version_id is None:
-                raise PromptsyncError("the plan's operation names no template_id/version_id")
-            backend.update_environments(op.template_id, op.version_id, op.body)
-            result.version_id, result.template_id = op.version_id, op.template_id
-        result.outcome = "succeeded"
-    except PromptsyncError as exc:
-        result.outcome, result.error = "failed", str(exc)
+@dataclass
+class _Run:
+    backend: Backend
+    known_versions: frozenset[str]  # version ids the plan saw served
+    created: dict[tuple[str, str], OpResult] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def create(self, op: CreateVersion, result: OpResult) -> None:
+        answer = self.backend.create_version(op)
+        result.version_id, result.template_id = answer.version_id, answer.template_id
+        problems = answer_problems(op, answer)
+        if problems:
+            raise PromptsyncError(
+                f"the registry answered with version {short(answer.version_id)}, which has"
+                f" {', '.join(problems)}: it kept an existing version instead of creating one."
+                " Change version_name or version_description so the registry sees a new version"
+            )
+        result.reused = answer.version_id in self.known_versions
+        with self.lock:
+            self.created[(op.name, op.hash)] = result
+
+    def deploy(self, op: DeployVersion, result: OpResult) -> None:
+        template_id, version_id = op.template_id, op.version_id
+        if version_id is None:  # the version this plan's create of the same content made
+            with self.lock:
+                made = self.created.get((op.name, op.hash))
+            if made is None or made.version_id is None or made.template_id is None:
+                raise PromptsyncError("the version to deploy was not created")
+            template_id, version_id = made.template_id, made.version_id
+        if template_id is None:
+            raise PromptsyncError("the plan's operation names no template_id")
+        self.backend.deploy(op, template_id, version_id)
+        result.version_id, result.template_id = version_id, template_id
+
+    def run(self, result: OpResult) -> None:
+        op = result.operation
+        try:
+            if isinstance(op, CreateVersion):
+                self.create(op, result)
+            else:
+                self.deploy(op, result)
+            result.outcome = "succeeded"
+        except PromptsyncError as exc:
+            result.outcome, result.error = "failed", str(exc)
+
+
+def _known_versions(plan: Plan) -> frozenset[str]:
+    return frozenset(
+        ref.version_id
+        for change in plan.changes
+        for env in change.environments.values()
+        for ref in (env.before, env.after)
+        if ref is not None and ref.version_id is not None
+    )
 
 
 def execute(
@@ -88,14 +155,15 @@ def execute(
     stop: threading.Event | None = None,
 ) -> tuple[list[OpResult], bool]:
     """Run every operation. Returns one result per operation (in plan order) and whether it was
-    interrupted (Ctrl-C): then operations in flight finish, and the others are skipped."""
+    interrupted (`stop` set): then operations in flight finish, and the others are skipped."""
     results = [OpResult(op) for change in plan.changes for op in change.operations]
     progress = Progress(len(results), emit)
     stop = stop or threading.Event()
+    run = _Run(backend, _known_versions(plan))
     creates: dict[str, list[OpResult]] = {}
     for r in results:
-        if r.operation.op == "create_version":
-            creates.setdefault(r.operation.template, []).append(r)
+        if isinstance(r.operation, CreateVersion):
+            creates.setdefault(r.operation.name, []).append(r)
 
     def create_all(chain: list[OpResult]) -> None:
         for i, result in enumerate(chain):
@@ -105,50 +173,52 @@ def execute(
                 # The order of a template's creates decides what latest serves: stop here.
                 result.error = "an earlier operation of this template did not succeed"
             else:
-                _run(backend, result)
+                run.run(result)
             progress.report(result)
 
-    def update(result: OpResult) -> None:
+    def deploy(result: OpResult) -> None:
         if stop.is_set():
             result.error = "interrupted"
         else:
-            _run(backend, result)
+            run.run(result)
         progress.report(result)
 
+    deploys = [r for r in results if isinstance(r.operation, DeployVersion)]
     with ThreadPoolExecutor(max_workers=parallelism) as pool:
-        try:
-            list(pool.map(create_all, creates.values()))
-            list(pool.map(update, [r for r in results if r.operation.op == "update_environments"]))
-        except KeyboardInterrupt:
-            stop.set()  # before the pool's exit waits: queued operations are skipped
+        list(pool.map(create_all, creates.values()))
+        list(pool.map(deploy, deploys))
     return results, stop.is_set()
 
 
 @dataclass(frozen=True)
 class Mismatch:
-    template: str
+    name: str
     environment: str
     message: str
 
     def __str__(self) -> str:
-        return f"{self.template} in {self.environment}: {self.message}"
+        return f"{self.name} in {self.environment}: {self.message}"
 
 
-def verify(plan: Plan, remote: Mapping[str, Mapping[str, RemoteVersion]]) -> list[Mismatch]:
+def verify(plan: Plan, remote: Snapshots, results: Iterable[OpResult] = ()) -> list[Mismatch]:
     """Every environment a change touches must now serve what the plan said it would."""
+    reused = {
+        r.operation.name: r.version_id
+        for r in results
+        if isinstance(r.operation, CreateVersion) and r.outcome == "succeeded"
+    }
     found: list[Mismatch] = []
     for change in plan.changes:
         for env, expected in change.environments.items():
-            served = remote.get(env, {}).get(change.template)
+            snapshot = remote.get(env)
+            served = snapshot.get(change.name) if snapshot is not None else None
             after = expected.after
             if served is None:
-                found.append(Mismatch(change.template, env, "serves nothing"))
+                found.append(Mismatch(change.name, env, "serves nothing"))
                 continue
             problems = []
-            if remote_hash(served) != after.hash:
-                problems.append(
-                    f"content {short(remote_hash(served))}, expected {short(after.hash)}"
-                )
+            if served.hash != after.hash:
+                problems.append(f"content {short(served.hash)}, expected {short(after.hash)}")
             if after.version_id is not None and served.version_id != after.version_id:
                 problems.append(
                     f"version {short(served.version_id)}, expected {short(after.version_id)}"
@@ -162,6 +232,13 @@ def verify(plan: Plan, remote: Mapping[str, Mapping[str, RemoteVersion]]) -> lis
                 and served.version_description != after.version_description
             ):
                 problems.append("version_description differs")
+            last = reused.get(change.name)
+            if problems and env == "latest" and last and served.version_id != last:
+                problems.append(
+                    f"the registry answered the create with version {short(last)}, an older"
+                    " identical version, and latest serves only the newest one: change"
+                    " version_name or version_description to make it a new version"
+                )
             if problems:
-                found.append(Mismatch(change.template, env, "; ".join(problems)))
+                found.append(Mismatch(change.name, env, "; ".join(problems)))
     return found

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from promptsync.identity import Content
+from promptsync.remote import Content
 from promptsync.templating import mustache
 
 BreakingKind = Literal[

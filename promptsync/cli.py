@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,15 @@ from typing import Any
 import click
 
 from promptsync import __version__
+from promptsync.options import (
+    changed_since_option,
+    env_option,
+    parallelism_option,
+    remote,
+    remote_options,
+    selection,
+    template_option,
+)
 
 
 @dataclass
@@ -91,56 +101,9 @@ def init(directory: str) -> int:
     return run_init(Path(directory))
 
 
-def _remote_options(fn: Any) -> Any:
-    """Options shared by the commands that talk to the registry."""
-    fn = click.option(
-        "--api-key-file",
-        metavar="PATH",
-        help="Read the API key from this file instead of FREEPLAY_API_KEY.",
-    )(fn)
-    fn = click.option(
-        "--timeout",
-        type=click.FloatRange(min=0.1),
-        default=30.0,
-        show_default=True,
-        help="Seconds before a request times out.",
-    )(fn)
-    return click.option(
-        "--retry-delay",
-        type=click.FloatRange(min=0),
-        default=5.0,
-        show_default=True,
-        help="Seconds before the first retry (doubling after each).",
-    )(fn)
-
-
-def _plan_options(**kw: Any) -> Any:
-    from promptsync.commands.plan import PlanOptions
-
-    return PlanOptions(
-        environments=kw["env"],
-        templates=kw["template"],
-        changed_since=kw.get("changed_since"),
-        retry_delay=kw["retry_delay"],
-        timeout=kw["timeout"],
-        api_key_file=kw["api_key_file"],
-    )
-
-
-_env_option = click.option(
-    "--env", multiple=True, metavar="ENV", help="Only act on this managed environment (repeatable)."
-)
-_template_option = click.option(
-    "--template",
-    multiple=True,
-    metavar="GLOB",
-    help="Only templates whose name matches (repeatable).",
-)
-
-
 @cli.command()
-@_env_option
-@_template_option
+@env_option
+@template_option
 @click.option("--out", metavar="FILE", help="Also write the plan as JSON to FILE (for apply).")
 @click.option(
     "--format",
@@ -154,12 +117,8 @@ _template_option = click.option(
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
-@click.option(
-    "--changed-since",
-    metavar="REF",
-    help="Only templates whose files changed since this git revision.",
-)
-@_remote_options
+@changed_since_option
+@remote_options
 @click.pass_obj
 def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw: Any) -> int:
     """Compare the prompt files with the registry and show what apply would do."""
@@ -167,7 +126,8 @@ def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw
 
     return run_plan(
         g.config,
-        _plan_options(**kw),
+        selection(kw),
+        remote(kw),
         fmt=fmt,
         out=out,
         detailed_exitcode=detailed_exitcode,
@@ -179,15 +139,9 @@ def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw
 @cli.command()
 @click.argument("planfile", required=False, metavar="[PLANFILE]")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Operations in flight at once.",
-)
-@_env_option
-@_template_option
+@parallelism_option
+@env_option
+@template_option
 @click.option(
     "--format",
     "fmt",
@@ -196,7 +150,7 @@ def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw
     show_default=True,
     help="json: a machine-readable result on stdout.",
 )
-@_remote_options
+@remote_options
 @click.pass_obj
 def apply(
     g: Globals, /, planfile: str | None, auto_approve: bool, parallelism: int, fmt: str, **kw: Any
@@ -207,7 +161,8 @@ def apply(
     return run_apply(
         g.config,
         planfile,
-        _plan_options(**kw),
+        selection(kw),
+        remote(kw),
         auto_approve=auto_approve,
         parallelism=parallelism,
         fmt=fmt,
@@ -223,15 +178,15 @@ def apply(
     metavar="ENV",
     help="Environment to pull (repeatable; default: promptsync.yaml environments).",
 )
-@_template_option
+@template_option
 @click.option("--force", is_flag=True, help="Replace local files that differ from the remote.")
-@_remote_options
+@remote_options
 @click.pass_obj
 def pull(g: Globals, /, force: bool, **kw: Any) -> int:
     """Write the remote templates as prompt files (to adopt an existing project)."""
     from promptsync.commands.pull import run_pull
 
-    return run_pull(g.config, _plan_options(**kw), force=force)
+    return run_pull(g.config, selection(kw), remote(kw), force=force)
 
 
 @cli.command(name="render")
@@ -347,49 +302,68 @@ def github_run(g: Globals) -> int:
     return run_github(g.config)
 
 
-def _report(exc: BaseException) -> None:
-    from promptsync.errors import LoadError
-
-    if isinstance(exc, LoadError):
-        for issue in exc.issues:
-            click.echo(f"{issue.severity}: {issue}", err=True)
-    else:
-        click.echo(f"error: {exc}", err=True)
+_GROUP_OPTIONS = ("--config", "--no-color", "-v", "--verbose")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code instead of raising SystemExit."""
-    from promptsync.errors import PromptsyncError
+def _usage_hint(exc: click.ClickException) -> str:
+    if isinstance(exc, click.NoSuchOption) and exc.option_name in _GROUP_OPTIONS:
+        return (
+            f" ({exc.option_name} is a global option: put it before the command,"
+            f" e.g. promptsync {exc.option_name} plan)"
+        )
+    return ""
+
+
+def _run(argv: list[str] | None) -> int:
+    from promptsync import console
+    from promptsync.errors import PromptsyncError, messages
 
     try:
         result: Any = cli.main(args=argv, prog_name="promptsync", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("error: aborted", err=True)
-        return 1
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        console.err("error: interrupted")
+        return 130
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         # Usage errors exit 1, not click's 2: with --detailed-exitcode, 2 means "changes".
-        click.echo(f"error: {exc.format_message()}", err=True)
+        console.err(f"error: {exc.format_message()}{_usage_hint(exc)}")
         return 1
     except PromptsyncError as exc:
         if _state["verbose"]:
             traceback.print_exc()
-        _report(exc)
+        for line in messages(exc):
+            console.err(line)
         return 1
-    except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        return 130
-    except BrokenPipeError:  # `promptsync plan | head`: the reader left; stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except BrokenPipeError:  # a reader that went away, outside promptsync's own writes
         return 1
     except Exception as exc:  # a bug: one line unless -v
         if _state["verbose"]:
             traceback.print_exc()
-        click.echo(
-            f"error: internal error ({type(exc).__name__}: {exc}); run with -v for the traceback",
-            err=True,
+        console.err(
+            f"error: internal error ({type(exc).__name__}: {exc}); run with -v for the traceback"
         )
         return 1
     return result if isinstance(result, int) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for in-process use; returns the exit code instead of raising SystemExit."""
+    from promptsync.interrupts import INTERRUPTS
+
+    INTERRUPTS.install()
+    try:
+        return _run(argv)
+    finally:
+        INTERRUPTS.restore()
+
+
+def entry() -> None:
+    """The `promptsync` executable: like main, but Ctrl-C stays harmless until the process ends
+    (threads still finishing a request are joined at exit, and must not be interrupted)."""
+    from promptsync.interrupts import INTERRUPTS
+
+    INTERRUPTS.install()
+    code = _run(None)
+    INTERRUPTS.deferred = threading.Event()  # from here on, Ctrl-C is ignored
+    sys.exit(code)

@@ -11,8 +11,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from promptsync.identity import Content
 from promptsync.models import PromptFile
+from promptsync.remote import Content
 
 FIELD_ORDER = tuple(PromptFile.model_fields)  # diffs follow the file format's order
 

@@ -37,3 +37,20 @@ class LoadError(PromptsyncError):
         first = errors[0] if errors else self.issues[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(f"{first}{more}")
+
+
+class Problems(PromptsyncError):
+    """Several independent problems, each printed on its own line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def messages(exc: PromptsyncError) -> list[str]:
+    """The lines the CLI prints for an error (`error: …` / `warning: …`)."""
+    if isinstance(exc, LoadError):
+        return [f"{issue.severity}: {issue}" for issue in exc.issues]
+    if isinstance(exc, Problems):
+        return [f"error: {p}" for p in exc.problems]
+    return [f"error: {exc}"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,47 @@ def git_info(path: Path) -> tuple[GitInfo | None, Path | None]:
     except _GIT_FAILURES:  # no usable git executable: the commit is known, the rest is not
         return GitInfo(commit=commit, branch=None, dirty=False), Path(repo.working_tree_dir or path)
     return GitInfo(commit=commit, branch=branch, dirty=dirty), Path(repo.working_tree_dir or path)
+
+
+def last_commit(top: Path) -> Callable[[str], str | None]:
+    """file path → the commit that last changed it (a provenance that stays the same for the
+    same content, whichever later commit deploys it); `<HEAD>+dirty` for a file with
+    uncommitted changes; None outside git. One `git log` and one `git status`, on first use."""
+    repo = _repo(top)
+    if repo is None:
+        return lambda _path: None
+    known: dict[str, str] = {}
+    dirty: set[str] = set()
+    head: list[str] = []  # filled on first use
+
+    def read() -> None:
+        try:
+            head.append(repo.head.commit.hexsha)
+            current = ""
+            git_ = repo.git(c="core.quotepath=off")
+            for line in git_.log("--format=%x00%H", "--name-only", "--no-renames").splitlines():
+                if line.startswith("\0"):
+                    current = line[1:]
+                elif line and line not in known:
+                    known[line] = current
+            for line in git_.status("--porcelain", "--untracked-files=all").splitlines():
+                dirty.add(line[3:].split(" -> ")[-1].strip('"'))
+        except (*_GIT_FAILURES, ValueError):
+            return
+
+    def commit_of(path: str) -> str | None:
+        if not head:
+            head.append("")
+            read()
+        try:
+            rel = Path(path).resolve().relative_to(top.resolve()).as_posix()
+        except ValueError:
+            return None
+        if rel in dirty or rel not in known:
+            return f"{head[-1][:7]}+dirty" if head[-1] else None
+        return known[rel]
+
+    return commit_of
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,49 @@
 """What a version *is*, for comparison: normalized content and its hash. Pure functions.
 
-Normalization: key order is irrelevant; 1 == 1.0; null == absent for optional fields (and an
-empty tool list or media-slot list is absent); message text is compared exactly.
+The one normalizer of messages and tools: files, saved plans and every backend's responses go
+through it. Normalization: key order is irrelevant; 1 == 1.0; null == absent for optional
+fields (an empty tool list or media-slot list is absent); message text is compared exactly;
+keys promptsync does not model (a tool's `strict`, a message's metadata) are ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
-from promptsync.models import ChatMessage, PromptFile, RemoteVersion
+from promptsync.remote import Content, RemoteVersion, Snapshot
 
-Content = dict[str, Any]
+
+class _Slot(Protocol):
+    type: str
+    placeholder_name: str
+
+
+class _Tool(Protocol):
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+class VersionFields(Protocol):
+    """A prompt file or a plan's version content: the fields that make up a version."""
+
+    @property
+    def messages(self) -> Sequence[Any]: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def llm_parameters(self) -> Mapping[str, Any] | None: ...
+    @property
+    def tool_schema(self) -> Sequence[Any] | None: ...
+    @property
+    def output_schema(self) -> dict[str, Any] | None: ...
 
 
 def normalize_value(value: Any) -> Any:
@@ -29,68 +57,111 @@ def normalize_value(value: Any) -> Any:
     return value
 
 
-def _message(
-    role: str | None, content: str | None, kind: str | None, slots: list[Any] | None
+def message(
+    role: str | None, content: str | None, kind: str | None, slots: Iterable[Any] | None
 ) -> dict[str, Any]:
+    """One normalized message: `{"kind": …}` for a placeholder, else role, content, slots.
+
+    Slots may be objects with `type`/`placeholder_name` or mappings with those keys.
+    """
     if kind is not None:
         return {"kind": kind}
     item: dict[str, Any] = {"role": role, "content": content}
-    if slots:
-        item["media_slots"] = [
-            {"type": s.type, "placeholder_name": s.placeholder_name} for s in slots
-        ]
+    normalized = [_slot(s) for s in slots or ()]
+    if normalized:
+        item["media_slots"] = normalized
     return item
 
 
-def _tools(tools: list[Any] | None) -> list[dict[str, Any]] | None:
-    if not tools:
-        return None
-    return [
-        normalize_value({"name": t.name, "description": t.description, "parameters": t.parameters})
-        for t in tools
-    ]
+def _slot(slot: Any) -> dict[str, Any]:
+    if isinstance(slot, Mapping):
+        return {"type": slot.get("type"), "placeholder_name": slot.get("placeholder_name")}
+    return {"type": slot.type, "placeholder_name": slot.placeholder_name}
 
 
-def file_content(prompt: PromptFile) -> Content:
-    messages = [
-        _message(m.role, m.content, None, m.media_slots)
-        if isinstance(m, ChatMessage)
-        else _message(None, None, m.kind, None)
-        for m in prompt.messages
-    ]
-    return {
+def tools(items: Iterable[Any] | None) -> list[dict[str, Any]] | None:
+    """Normalized tools (name, description, parameters), or None for no tools."""
+    result = []
+    for t in items or ():
+        if isinstance(t, Mapping):
+            name, description, parameters = t.get("name"), t.get("description"), t.get("parameters")
+        else:
+            name, description, parameters = t.name, t.description, t.parameters
+        result.append(
+            normalize_value({"name": name, "description": description, "parameters": parameters})
+        )
+    return result or None
+
+
+def _messages(items: Sequence[Any]) -> list[dict[str, Any]]:
+    out = []
+    for m in items:
+        kind = getattr(m, "kind", None)
+        if kind is not None:
+            out.append({"kind": kind})
+        else:
+            out.append(message(m.role, m.content, None, m.media_slots))
+    return out
+
+
+def content_of(version: VersionFields) -> Content:
+    """Normalized content of a prompt file or of a plan's version content."""
+    return make_content(
+        messages=_messages(version.messages),
+        provider=version.provider,
+        model=version.model,
+        llm_parameters=version.llm_parameters,
+        tool_schema=tools(version.tool_schema),
+        output_schema=version.output_schema,
+        template_format=getattr(version, "template_format", None),
+    )
+
+
+def make_content(
+    *,
+    messages: list[dict[str, Any]],
+    provider: str | None,
+    model: str | None,
+    llm_parameters: Mapping[str, Any] | None,
+    tool_schema: list[dict[str, Any]] | None,
+    output_schema: dict[str, Any] | None,
+    template_format: str | None = None,
+) -> Content:
+    """Assemble normalized content from already-normalized messages and tools."""
+    content: Content = {
         "messages": messages,
-        "provider": prompt.provider,
-        "model": prompt.model,
-        "llm_parameters": normalize_value(dict(prompt.llm_parameters or {})),
-        "tool_schema": _tools(prompt.tool_schema),
-        "output_schema": normalize_value(prompt.output_schema),
+        "provider": provider,
+        "model": model,
+        "llm_parameters": normalize_value(dict(llm_parameters or {})),
+        "tool_schema": tool_schema or None,
+        "output_schema": normalize_value(output_schema),
     }
+    if template_format is not None:  # absent for registries with a single template language
+        content["template_format"] = template_format
+    return content
 
 
-def _normalized(version: RemoteVersion) -> tuple[Content, str]:
-    if version._normalized is None:
-        content: Content = {
-            "messages": [
-                _message(m.role, m.content, m.kind, m.media_slots) for m in version.messages
-            ],
-            "provider": version.provider,
-            "model": version.model,
-            "llm_parameters": normalize_value(version.llm_parameters),
-            "tool_schema": _tools(version.tool_schema),
-            "output_schema": normalize_value(version.output_schema),
-        }
-        version._normalized = (content, content_hash(content))
-    return version._normalized
-
-
-def remote_content(version: RemoteVersion) -> Content:
-    """Normalized content of a remote version (computed once per version)."""
-    return _normalized(version)[0]
-
-
-def remote_hash(version: RemoteVersion) -> str:
-    return _normalized(version)[1]
+def remote_version(
+    *,
+    template_id: str,
+    version_id: str,
+    name: str,
+    content: Content,
+    version_name: str | None = None,
+    version_description: str | None = None,
+    number: int | None = None,
+) -> RemoteVersion:
+    """A remote version with its hash computed once."""
+    return RemoteVersion(
+        template_id=template_id,
+        version_id=version_id,
+        name=name,
+        content=content,
+        hash=content_hash(content),
+        version_name=version_name,
+        version_description=version_description,
+        number=number,
+    )
 
 
 def canonical_json(value: Any) -> str:
@@ -125,11 +196,7 @@ class Identity:
             and remote.version_description != self.version_description
         ):
             return False
-        return remote_hash(remote) == self.hash
-
-
-def file_identity(prompt: PromptFile) -> Identity:
-    return Identity(file_content(prompt), prompt.version_name, prompt.version_description)
+        return remote.hash == self.hash
 
 
 def short(hash_or_id: str) -> str:
@@ -139,17 +206,14 @@ def short(hash_or_id: str) -> str:
     return hash_or_id.split("-", 1)[0][:12]
 
 
-def fingerprint(snapshot: Mapping[str, RemoteVersion]) -> str:
+def fingerprint(snapshot: Snapshot) -> str:
     """A hash of everything one environment serves, to detect that it changed since a plan."""
-    rows = [
-        [
-            name,
-            v.template_id,
-            v.version_id,
-            remote_hash(v),
-            v.version_name,
-            v.version_description,
-        ]
-        for name, v in sorted(snapshot.items())
+    rows: list[list[Any]] = [
+        [name, v.template_id, v.version_id, v.hash, v.version_name, v.version_description]
+        for name, v in sorted(snapshot.versions.items())
+    ]
+    rows += [
+        [name, u.template_id, u.version_id, "unreadable"]
+        for name, u in sorted(snapshot.unreadable.items())
     ]
     return "sha256:" + hashlib.sha256(canonical_json(rows).encode()).hexdigest()

@@ -14,7 +14,6 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    PrivateAttr,
     StrictFloat,
     StrictInt,
     StrictStr,
@@ -232,34 +231,3 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-class RemoteMessage(BaseModel):
-    """A message as Freeplay returns it (roles are not restricted: the UI may add others)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    role: str | None = None
-    content: str | None = None
-    kind: str | None = None
-    media_slots: list[MediaSlot] | None = None
-
-
-class RemoteVersion(BaseModel):
-    """One template version as a Freeplay environment serves it (from PlainPromptTemplate)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    template_id: str
-    version_id: str
-    name: str
-    provider: str | None
-    model: str | None
-    llm_parameters: dict[str, Any]
-    messages: list[RemoteMessage]
-    tool_schema: list[Tool] | None
-    output_schema: dict[str, Any] | None
-    version_name: str | None
-    version_description: str | None
-    # (normalized content, its hash), computed once by promptsync.identity.
-    _normalized: tuple[Any, str] | None = PrivateAttr(default=None)

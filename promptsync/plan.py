@@ -1,13 +1,14 @@
-"""The planner: (desired files, remote snapshots) → Plan. Pure and deterministic.
+"""The planner: (desired files, remote snapshots, capabilities) → Plan. Pure and deterministic.
 
 Per template, files with identical identity form one *group*; a group wants the environments its
 files claim (an env-less file wants `latest`). For each wanted environment that does not already
 serve the group's content:
 - if a fetched environment already serves that content, the environment is *promoted* to that
   version (no new version);
-- otherwise one create-version call deploys a new version to those environments.
-`latest` cannot be promoted to: it follows the newest version. So a group that wants `latest` is
-created last, and re-created when other creates of the same template would move `latest` away.
+- otherwise one create-version operation deploys a new version to those environments.
+Where the registry's `latest` follows the newest version, `latest` cannot be promoted to: a group
+that wants it is created last, and re-created when other creates of the template move it away.
+The planner knows no registry: only the `Capabilities` a backend declares.
 """
 
 from __future__ import annotations
@@ -15,28 +16,32 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from promptsync.backends.freeplay_json import create_version_body, update_environments_body
 from promptsync.breaking import breaking_changes
 from promptsync.desired import PromptSource
 from promptsync.diff import differences
-from promptsync.identity import Identity, file_identity, remote_content, remote_hash, short
-from promptsync.models import RemoteVersion
+from promptsync.errors import Problems
+from promptsync.identity import Identity, canonical_json, content_of, short
+from promptsync.models import PromptFile
 from promptsync.plan_models import (
     Action,
     Breaking,
     Change,
+    CreateVersion,
+    DeployVersion,
     EnvironmentChange,
     FieldDiff,
     Operation,
     Orphan,
     Summary,
     Unclaimed,
+    VersionContent,
     VersionRef,
 )
+from promptsync.remote import LATEST, Capabilities, Content, RemoteVersion, Snapshots
 
-LATEST = "latest"
-PROVENANCE_PREFIX = "promptsync: "  # starts every version_description promptsync writes itself
-Snapshots = Mapping[str, Mapping[str, RemoteVersion]]
+
+class PlanError(Problems):
+    """The plan cannot be made; one line per problem."""
 
 
 @dataclass
@@ -48,16 +53,25 @@ class _Group:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a plan looks at and may act on."""
+    """What a plan looks at and may act on, and what the registry does by itself."""
 
     managed: Sequence[str]  # managed environments, in display order
     acting: Sequence[str]  # environments the plan may change (managed, maybe filtered, + latest)
     provenance: Callable[[str], str]  # file path -> version_description when none is declared
+    capabilities: Capabilities = field(default_factory=Capabilities)
+
+    def pinned(self, env: str) -> bool:
+        """An environment no operation can point at an existing version."""
+        return env == LATEST and self.capabilities.latest_follows_newest
 
 
 def _env_key(scope: Scope) -> Callable[[str], int]:
     order = [*scope.managed, LATEST]
     return lambda env: order.index(env) if env in order else len(order)
+
+
+def file_identity(prompt: PromptFile) -> Identity:
+    return Identity(content_of(prompt), prompt.version_name, prompt.version_description)
 
 
 def _groups(sources: Sequence[PromptSource], scope: Scope) -> list[_Group]:
@@ -80,7 +94,7 @@ def _ref(version: RemoteVersion, identity: Identity | None) -> VersionRef:
     declared_desc = identity is not None and identity.version_description is not None
     return VersionRef(
         version_id=version.version_id,
-        hash=remote_hash(version),
+        hash=version.hash,
         version_name=version.version_name if declared_name else None,
         version_description=version.version_description if declared_desc else None,
     )
@@ -122,7 +136,8 @@ class _TemplatePlan:
         ]
         if not unsatisfied:
             return
-        movable = [e for e in unsatisfied if e != LATEST]
+        movable = [e for e in unsatisfied if not self.scope.pinned(e)]
+        pinned = [e for e in unsatisfied if self.scope.pinned(e)]
         source = self.source_for(group)
         created: list[str] = []
         if movable and source is not None:
@@ -132,13 +147,15 @@ class _TemplatePlan:
                 self._record(env, group, "promote", source.version_id)
         elif movable:
             created = movable
-        if created or LATEST in unsatisfied:
+        if created or pinned:
             self.creates.append((group, created))
-            for env in [*created, *([LATEST] if LATEST in unsatisfied else [])]:
+            for env in [*created, *pinned]:
                 self._record(env, group, "create", None)
 
     def keep_latest(self, groups: list[_Group]) -> None:
         """Creating versions moves latest: re-create the version latest must serve, last."""
+        if not self.scope.capabilities.latest_follows_newest:
+            return
         wanting = next((g for g in groups if LATEST in g.wants), None)
         others = [c for c in self.creates if c[0] is not wanting]
         if wanting is None or not others:
@@ -157,44 +174,115 @@ class _TemplatePlan:
         )
         self.env_groups[env] = group
 
-    def final_environments(self, version_id: str) -> list[str]:
-        """The full set of managed environments that hold `version_id` after apply."""
-        final: dict[str, str | None] = {
-            env: v.version_id for env, v in self.remote.items() if env != LATEST
-        }
+    def final_environments(self, key: str) -> list[str]:
+        """The managed environments that serve `key` after apply (a version id, or
+        "new:" + identity key for a version this plan creates)."""
+        final = {env: v.version_id for env, v in self.remote.items() if env != LATEST}
         for promoted, envs in self.promotions.items():
             final.update(dict.fromkeys(envs, promoted))
-        for _group, envs in self.creates:
-            final.update(dict.fromkeys(envs, None))
+        for group, envs in self.creates:
+            final.update(dict.fromkeys(envs, "new:" + group.identity.key))
         return sorted(
-            (e for e, v in final.items() if v == version_id and e in self.scope.managed),
+            (e for e, v in final.items() if v == key and e in self.scope.managed),
             key=_env_key(self.scope),
         )
 
 
-def _operations(tp: _TemplatePlan) -> list[Operation]:
-    ops = []
+def _dedup_key(
+    content: Content, name: str | None, description: str | None, caps: Capabilities
+) -> str:
+    kept = {k: v for k, v in content.items() if k not in caps.dedup_ignores}
+    return canonical_json([kept, name, description])
+
+
+def _description(tp: _TemplatePlan, group: _Group, problems: list[str]) -> str | None:
+    """The version_description a create sends: the file's, or provenance.
+
+    A registry that deduplicates without comparing some fields (Freeplay ignores `provider`)
+    would answer a create that differs from a fetched version only in those fields with that
+    version. Provenance is then made distinct by naming the differing values; a description the
+    file declares cannot be changed, so that is a problem to report before anything is sent.
+    """
+    first = group.files[0]
+    declared = first.prompt.version_description
+    description = declared if declared is not None else tp.scope.provenance(first.path)
+    caps = tp.scope.capabilities
+    if not (caps.deduplicates and caps.dedup_ignores):
+        return description
+    content, name = group.identity.content, group.identity.version_name
+    for version in sorted(tp.remote.values(), key=lambda v: v.version_id):
+        if version.hash == group.identity.hash:
+            continue
+        remote_name = version.version_name if name is not None else None
+        ours = _dedup_key(content, name, description, caps)
+        if ours != _dedup_key(version.content, remote_name, version.version_description, caps):
+            continue
+        fields = sorted(k for k in caps.dedup_ignores if content.get(k) != version.content.get(k))
+        if declared is not None:
+            problems.append(
+                f"{first.path}: {tp.name}: differs from version {short(version.version_id)} only"
+                f" in {', '.join(fields)}, which the registry does not compare when it"
+                " deduplicates versions: it would reuse that version instead of creating one."
+                " Change version_name or version_description as well"
+            )
+            return description
+        values = ", ".join(f"{k}: {content.get(k)}" for k in fields)
+        description = f"{description} ({values})"
+    return description
+
+
+def _version_content(prompt: PromptFile, description: str | None) -> VersionContent:
+    # Every part was validated when the file was loaded: construct without validating again.
+    return VersionContent.model_construct(
+        messages=prompt.messages,
+        provider=prompt.provider,
+        model=prompt.model,
+        llm_parameters=prompt.llm_parameters,
+        tool_schema=prompt.tool_schema,
+        output_schema=prompt.output_schema,
+        version_name=prompt.version_name,
+        version_description=description,
+    )
+
+
+def _operations(tp: _TemplatePlan, problems: list[str]) -> list[Operation]:
+    ops: list[Operation] = []
+    deploys_created = not tp.scope.capabilities.create_deploys
+    follow_ups: list[Operation] = []
     for group, envs in tp.creates:
         first = group.files[0]
-        body = create_version_body(first.prompt, envs, tp.scope.provenance(first.path))
+        description = _description(tp, group, problems)
         ops.append(
-            Operation(
-                op="create_version", template=tp.name, environments=envs, body=body, file=first.path
+            CreateVersion(
+                name=tp.name,
+                environments=[] if deploys_created else envs,
+                content=_version_content(first.prompt, description),
+                hash=group.identity.hash,
+                file=first.path,
             )
         )
+        if deploys_created and envs:
+            follow_ups.append(
+                DeployVersion(
+                    name=tp.name,
+                    environments=tp.final_environments("new:" + group.identity.key),
+                    template_id=None,
+                    version_id=None,
+                    hash=group.identity.hash,
+                )
+            )
     for version_id in sorted(tp.promotions, key=lambda v: _env_key(tp.scope)(tp.promotions[v][0])):
-        envs = tp.final_environments(version_id)
+        target = next(v for v in tp.remote.values() if v.version_id == version_id)
         ops.append(
-            Operation(
-                op="update_environments",
-                template=tp.name,
-                environments=envs,
-                body=update_environments_body(envs),
+            DeployVersion(
+                name=tp.name,
+                environments=tp.final_environments(version_id),
                 template_id=tp.template_id,
                 version_id=version_id,
+                hash=target.hash,
             )
         )
-    return ops
+    return [*ops, *follow_ups]
 
 
 def _diffs(tp: _TemplatePlan) -> list[FieldDiff]:
@@ -219,7 +307,7 @@ def _diffs(tp: _TemplatePlan) -> list[FieldDiff]:
         ident = group.identity
         label = f"{', '.join(envs)} ({short(before.version_id)})" if before else "(nothing)"
         for d in differences(
-            remote_content(before) if before else None,
+            before.content if before else None,
             ident.content,
             before_extras={
                 "version_name": before.version_name if before and ident.version_name else None,
@@ -254,18 +342,23 @@ def _breaking(tp: _TemplatePlan) -> list[Breaking]:
         after = tp.env_groups[env].identity.content
         found.extend(
             Breaking(kind=b.kind, environment=env, detail=b.detail)
-            for b in breaking_changes(remote_content(before), after)
+            for b in breaking_changes(before.content, after)
         )
     return found
 
 
 def plan_template(
-    name: str, sources: Sequence[PromptSource], snapshots: Snapshots, scope: Scope
+    name: str,
+    sources: Sequence[PromptSource],
+    snapshots: Snapshots,
+    scope: Scope,
+    problems: list[str] | None = None,
 ) -> tuple[Change | None, list[Unclaimed]]:
-    remote = {env: snap[name] for env, snap in snapshots.items() if name in snap}
+    problems = [] if problems is None else problems
+    remote = {env: v for env, snap in snapshots.items() if (v := snap.get(name)) is not None}
     claimed = {e for s in sources for e in s.prompt.environments or []}
     unclaimed = [
-        Unclaimed(template=name, environment=env, version_id=remote[env].version_id)
+        Unclaimed(name=name, environment=env, version_id=remote[env].version_id)
         for env in scope.managed
         if env in remote and env not in claimed
     ]
@@ -284,16 +377,17 @@ def plan_template(
             actions.append("update")
         if tp.promotions:
             actions.append("promote")
+    follows = scope.capabilities.latest_follows_newest
     change = Change(
-        template=name,
+        name=name,
         action=actions[0],
         actions=actions,
         files=sorted({f.path for g in groups for f in g.files}),
         environments={e: tp.envs[e] for e in sorted(tp.envs, key=_env_key(scope))},
         diff=_diffs(tp),
         breaking=_breaking(tp),
-        operations=_operations(tp),
-        latest_after=tp.creates[-1][0].identity.hash if tp.creates else None,
+        operations=_operations(tp, problems),
+        latest_after=tp.creates[-1][0].identity.hash if tp.creates and follows else None,
     )
     return change, unclaimed
 
@@ -304,6 +398,29 @@ class PlanBody:
     orphans: list[Orphan]
     unclaimed: list[Unclaimed]
     summary: Summary
+    warnings: list[str] = field(default_factory=list)
+
+
+def _unreadable(
+    names: Sequence[str], snapshots: Snapshots, known: set[str], scope: Scope
+) -> tuple[list[str], list[str]]:
+    """(problems for managed templates, warnings for the others) about unreadable templates."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    wanted = set(names)
+    for env in sorted(snapshots, key=_env_key(scope)):
+        for name, bad in sorted(snapshots[env].unreadable.items()):
+            if name in wanted:
+                problems.append(
+                    f"template {name!r} in {env} cannot be read ({bad.reason}); promptsync"
+                    " manages it: fix or replace that version in the registry"
+                )
+            elif name not in known:
+                warnings.append(
+                    f"template {name!r} in {env} cannot be read ({bad.reason}); no file manages"
+                    " it, so it is left alone"
+                )
+    return problems, warnings
 
 
 def build(
@@ -317,21 +434,35 @@ def build(
     """Plan every template in `templates` against the snapshots (env → name → version).
 
     `known_names` are all templates that have files (in scope or not), so that a template
-    filtered out of this plan is not mistaken for an orphan.
+    filtered out of this plan is not mistaken for an orphan. Raises PlanError when a managed
+    template cannot be read or a create could not be told apart by the registry.
     """
+    problems, warnings = _unreadable(sorted(templates), snapshots, known_names, scope)
+    if problems:
+        raise PlanError(problems)
     changes: list[Change] = []
     unclaimed: list[Unclaimed] = []
     for name in sorted(templates):
-        change, loose = plan_template(name, templates[name], snapshots, scope)
+        change, loose = plan_template(name, templates[name], snapshots, scope, problems)
         unclaimed.extend(loose)
         if change is not None:
             changes.append(change)
-    latest = snapshots.get(LATEST, {})
-    orphans = [
-        Orphan(template=n, template_id=v.template_id, version_id=v.version_id)
-        for n, v in sorted(latest.items())
-        if n not in known_names and in_scope(n)
-    ]
+    if problems:
+        raise PlanError(problems)
+    latest = snapshots.get(LATEST)
+    orphans = []
+    if latest is not None:
+        orphans = [
+            Orphan(name=n, template_id=v.template_id, version_id=v.version_id)
+            for n, v in sorted(latest.versions.items())
+            if n not in known_names and in_scope(n)
+        ]
+        orphans += [
+            Orphan(name=n, template_id=u.template_id, version_id=u.version_id)
+            for n, u in sorted(latest.unreadable.items())
+            if n not in known_names and in_scope(n)
+        ]
+        orphans.sort(key=lambda o: o.name)
     summary = Summary(
         create=sum("create" in c.actions for c in changes),
         update=sum("update" in c.actions for c in changes),
@@ -340,4 +471,4 @@ def build(
         breaking=sum(len(c.breaking) for c in changes),
         orphans=len(orphans),
     )
-    return PlanBody(changes, orphans, unclaimed, summary)
+    return PlanBody(changes, orphans, unclaimed, summary, warnings)

@@ -1,18 +1,23 @@
 """The plan: frozen data built by the planner, rendered for humans and executed by apply.
 
-Serialized as "Plan JSON" (format_version "1"), documented in docs/plan-format.md.
+Serialized as "Plan JSON" (format_version "2"), documented in docs/plan-format.md. It knows no
+wire format: operations hold the desired content, and a backend turns them into requests.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from promptsync.breaking import BreakingKind
-from promptsync.models import SCHEMA_BASE
+from promptsync.models import SCHEMA_BASE, LlmParamValue, Message, Tool
 
+FORMAT_VERSION = "2"
 Action = Literal["create", "update", "promote"]
+# The kinds of resource a plan manages. Prompt templates are the first; evaluation criteria or
+# datasets would be further kinds with their own operations, in the same lists.
+ResourceKind = Literal["prompt_template"]
 
 
 class _Frozen(BaseModel):
@@ -54,20 +59,52 @@ class Breaking(_Frozen):
     detail: str
 
 
-class Operation(_Frozen):
-    """An API call apply makes. `body` is the exact JSON request body."""
+class VersionContent(_Frozen):
+    """Everything a new version holds, as the files say (plus provenance when undeclared)."""
 
-    op: Literal["create_version", "update_environments"]
-    template: str
+    messages: list[Message]
+    provider: str
+    model: str
+    llm_parameters: dict[str, LlmParamValue] | None = None
+    tool_schema: list[Tool] | None = None
+    output_schema: dict[str, Any] | None = None
+    version_name: str | None = None
+    version_description: str | None = None
+
+
+class CreateVersion(_Frozen):
+    """Create a version with this content, deployed to `environments` (none: latest only)."""
+
+    op: Literal["create_version"] = "create_version"
+    kind: ResourceKind = "prompt_template"
+    name: str
     environments: list[str]
-    body: dict[str, Any]
-    file: str | None = Field(default=None, description="create_version: the source file.")
-    template_id: str | None = None
-    version_id: str | None = Field(default=None, description="update_environments: target.")
+    content: VersionContent
+    hash: str = Field(description="Hash of the normalized content (without name/description).")
+    file: str = Field(description="The prompt file the content comes from.")
+
+
+class DeployVersion(_Frozen):
+    """Point environments at an existing version; `environments` is the full set of managed
+    environments that serve it afterwards (correct whether a server adds or replaces)."""
+
+    op: Literal["deploy_version"] = "deploy_version"
+    kind: ResourceKind = "prompt_template"
+    name: str
+    environments: list[str]
+    template_id: str | None
+    version_id: str | None = Field(
+        description="null: the version this plan's create of the same `hash` makes."
+    )
+    hash: str
+
+
+Operation = Annotated[CreateVersion | DeployVersion, Field(discriminator="op")]
 
 
 class Change(_Frozen):
-    template: str
+    kind: ResourceKind = "prompt_template"
+    name: str
     action: Action = Field(description="The strongest action: create > update > promote.")
     actions: list[Action]
     files: list[str]
@@ -82,13 +119,15 @@ class Change(_Frozen):
 
 
 class Orphan(_Frozen):
-    template: str
-    template_id: str
-    version_id: str
+    kind: ResourceKind = "prompt_template"
+    name: str
+    template_id: str | None = Field(description="null when the registry's answer lacked it.")
+    version_id: str | None
 
 
 class Unclaimed(_Frozen):
-    template: str
+    kind: ResourceKind = "prompt_template"
+    name: str
     environment: str
     version_id: str
 
@@ -102,10 +141,12 @@ class Summary(_Frozen):
     orphans: int
 
 
-class Backend(_Frozen):
-    kind: Literal["freeplay"]
+class BackendRef(_Frozen):
+    """Which registry the plan is for."""
+
+    kind: Literal["freeplay", "promptlayer"]
     api_url: str
-    project_id: str
+    project_id: str | None = Field(default=None, description="Freeplay's project; null otherwise.")
 
 
 class GitInfo(_Frozen):
@@ -125,10 +166,10 @@ class Plan(_Frozen):
         },
     )
 
-    format_version: Literal["1"] = "1"
+    format_version: Literal["2"] = "2"
     promptsync_version: str
     created_at: str
-    backend: Backend
+    backend: BackendRef
     git: GitInfo | None
     environments: list[str] = Field(description="Managed environments, in order.")
     remote_fingerprint: dict[str, str]

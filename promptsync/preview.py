@@ -1,12 +1,10 @@
 """A local prompt version rendered exactly as Freeplay's SDK formats it (`get_formatted`). Pure.
 
-Bind: every message's text goes through pystache (no HTML escaping; dicts and lists as compact
-JSON; missing variables empty); history placeholders are left out (no history is given). Format:
-the flavor's provider shape, as the SDK's adapters build it.
-
-promptsync/emulator/formatting.py holds similar code on purpose: the emulator is written from
-Freeplay's contract and imports nothing of promptsync, so that a shared misunderstanding cannot
-hide on both sides. Each is tested against the official SDK independently.
+Bind: every message's text goes through mustache as the SDK renders it (no HTML escaping; dicts
+and lists as compact JSON; missing variables empty); history placeholders are left out (no
+history is given). Format: the flavor's provider shape. The provider → flavor table and the
+shapes are the emulator's (`promptsync.emulator.formatting`), so that `promptsync render` and
+the emulator's `format=true` cannot drift apart; a test renders every flavor through both.
 """
 
 from __future__ import annotations
@@ -14,38 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from promptsync.emulator import formatting
 from promptsync.errors import PromptsyncError
 from promptsync.models import ChatMessage, PromptFile
 from promptsync.templating import mustache
 
-PROVIDER_FLAVORS = {
-    "openai": "openai_chat",
-    "anthropic": "anthropic_chat",
-    "azure": "azure_openai_chat",
-    "vertex": "gemini_chat",
-    "gemini": "gemini_api_chat",
-}
-FLAVORS = (
-    "openai_chat",
-    "azure_openai_chat",
-    "openai_responses",
-    "anthropic_chat",
-    "gemini_chat",
-    "gemini_api_chat",
-    "amazon_bedrock_converse",
-    "llama_3_chat",
-    "mistral_chat",
-    "baseten_mistral_chat",
-    "perplexity_chat",
-)
-_DROP_SYSTEM = {
-    "anthropic_chat",
-    "gemini_chat",
-    "gemini_api_chat",
-    "openai_responses",
-    "amazon_bedrock_converse",
-}
-_OUTPUT_SCHEMA_FLAVORS = {"openai_chat", "azure_openai_chat", "openai_responses"}
+FLAVORS = formatting.FLAVORS
 
 
 @dataclass(frozen=True)
@@ -60,7 +32,7 @@ class Rendered:
 
 
 def default_flavor(prompt: PromptFile) -> str:
-    flavor = PROVIDER_FLAVORS.get(prompt.provider)
+    flavor = formatting.PROVIDER_FLAVORS.get(prompt.provider)
     if flavor is None:
         raise PromptsyncError(
             f"provider {prompt.provider!r} has no default flavor; pass --flavor"
@@ -89,65 +61,11 @@ def check_variables(values: dict[str, Any], where: str) -> None:
             )
 
 
-def _format_messages(flavor: str, messages: list[dict[str, str]]) -> Any:
-    kept = [m for m in messages if flavor not in _DROP_SYSTEM or m["role"] != "system"]
-    if flavor in ("gemini_chat", "gemini_api_chat"):
-        return [
-            {
-                "role": "model" if m["role"] == "assistant" else m["role"],
-                "parts": [{"text": m["content"]}],
-            }
-            for m in kept
-        ]
-    if flavor == "openai_responses":
-        return [{"type": "message", **m} for m in kept]
-    if flavor == "amazon_bedrock_converse":
-        return [{"role": m["role"], "content": [{"text": m["content"]}]} for m in kept]
-    if flavor == "llama_3_chat":
-        turns = "".join(
-            f"<|start_header_id|>{m['role']}<|end_header_id|>\n{m['content']}<|eot_id|>"
-            for m in kept
-        )
-        return f"<|begin_of_text|>{turns}<|start_header_id|>assistant<|end_header_id|>"
-    return kept
-
-
-def _format_tools(flavor: str, prompt: PromptFile) -> tuple[Any, str | None]:
-    tools = [t.model_dump() for t in prompt.tool_schema or []]
-    if not tools:
-        return None, None
-    if flavor == "anthropic_chat":
-        return [
-            {"name": t["name"], "description": t["description"], "input_schema": t["parameters"]}
-            for t in tools
-        ], None
-    if flavor in ("openai_chat", "azure_openai_chat"):
-        return [{"function": t, "type": "function"} for t in tools], None
-    if flavor == "openai_responses":
-        return [{"type": "function", **t} for t in tools], None
-    if flavor == "gemini_api_chat":
-        return [{"functionDeclarations": tools}], None
-    if flavor == "amazon_bedrock_converse":
-        return {
-            "tools": [
-                {
-                    "toolSpec": {
-                        "name": t["name"],
-                        "description": t["description"],
-                        "inputSchema": {"json": t["parameters"]},
-                    }
-                }
-                for t in tools
-            ]
-        }, None
-    return None, f"tools are not rendered for {flavor} (Freeplay's SDK does not format them)"
-
-
 def render(prompt: PromptFile, values: dict[str, Any], flavor: str | None = None) -> Rendered:
     flavor = flavor or default_flavor(prompt)
-    if flavor not in FLAVORS:
+    if flavor not in formatting.FLAVORS:
         raise PromptsyncError(f"--flavor {flavor}: unknown flavor (known: {', '.join(FLAVORS)})")
-    bound: list[dict[str, str]] = []
+    bound: list[dict[str, Any]] = []
     used = mustache.VariableUse()
     notes = []
     for message in prompt.messages:
@@ -162,16 +80,17 @@ def render(prompt: PromptFile, values: dict[str, Any], flavor: str | None = None
                 f" ({', '.join(s.placeholder_name for s in message.media_slots)})"
                 " are not filled"
             )
-    tools, tools_note = _format_tools(flavor, prompt)
-    if tools_note:
-        notes.append(tools_note)
-    output = prompt.output_schema if flavor in _OUTPUT_SCHEMA_FLAVORS else None
+    tool_list = [t.model_dump() for t in prompt.tool_schema or []]
+    tools = formatting.format_tools(flavor, tool_list)
+    if tool_list and tools is None:
+        notes.append(f"tools are not rendered for {flavor} (Freeplay's SDK does not format them)")
+    output = formatting.format_output_schema(flavor, prompt.output_schema)
     if prompt.output_schema and output is None:
         notes.append(f"output_schema is not rendered for {flavor}")
     return Rendered(
         flavor=flavor,
-        llm_prompt=_format_messages(flavor, bound),
-        system_content=next((m["content"] for m in bound if m["role"] == "system"), None),
+        llm_prompt=formatting.format_messages(flavor, bound),
+        system_content=formatting.system_content(bound),
         tool_schema=tools,
         output_schema=output,
         missing_variables=sorted(used.required - values.keys()),

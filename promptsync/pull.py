@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from promptsync.identity import remote_hash
-from promptsync.models import PromptFile, RemoteVersion
-from promptsync.plan import LATEST, PROVENANCE_PREFIX
+from promptsync.models import PromptFile
+from promptsync.provenance import is_provenance
+from promptsync.remote import LATEST, RemoteVersion, Snapshots
 from promptsync.templating import mustache
+from promptsync.yamlwrite import prompt_file_text
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 _WINDOWS_RESERVED = {
@@ -64,45 +64,13 @@ class Skipped:
     reason: str
 
 
-def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-class _FlowList(list[str]):
-    """A short list of names, written inline: `environments: [staging, prod]`."""
-
-
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)  # indent list items under their key
-
-
-_Dumper.add_representer(str, _str_representer)
-_Dumper.add_representer(
-    _FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
-)
-
-
-def _message(m: Any) -> dict[str, Any]:
-    if m.kind is not None:
-        return {"kind": m.kind}
-    item: dict[str, Any] = {"role": m.role, "content": m.content}
-    if m.media_slots:
-        item["media_slots"] = [
-            {"type": s.type, "placeholder_name": s.placeholder_name} for s in m.media_slots
-        ]
-    return item
-
-
 def _variables(version: RemoteVersion) -> dict[str, Any] | None:
     names: list[str] = []
-    for m in version.messages:
-        if m.content is None:
+    for m in version.content["messages"]:
+        if not isinstance(m.get("content"), str):
             continue
         try:
-            use = mustache.variables(m.content)
+            use = mustache.variables(m["content"])
         except mustache.MustacheError:
             return None  # leave the typo guard off; validate will point at the bad tag
         names += sorted(use.top_level - set(names))
@@ -111,28 +79,24 @@ def _variables(version: RemoteVersion) -> dict[str, Any] | None:
 
 def document(version: RemoteVersion, environments: Sequence[str] | None) -> dict[str, Any]:
     """The prompt file for a remote version, keys in the documented order, empties left out."""
+    c = version.content
     doc: dict[str, Any] = {
         "name": version.name,
-        "provider": version.provider,
-        "model": version.model,
-        "llm_parameters": version.llm_parameters or None,
-        "messages": [_message(m) for m in version.messages],
-        "tool_schema": [t.model_dump() for t in version.tool_schema or []] or None,
-        "output_schema": version.output_schema,
-        "environments": _FlowList(environments) if environments else None,
+        "provider": c["provider"],
+        "model": c["model"],
+        "llm_parameters": c["llm_parameters"] or None,
+        "messages": c["messages"],
+        "tool_schema": c["tool_schema"],
+        "output_schema": c["output_schema"],
+        "environments": list(environments) if environments else None,
         "version_name": version.version_name,
         # promptsync's own provenance is not authored text: leave it undeclared.
         "version_description": None
-        if (version.version_description or "").startswith(PROVENANCE_PREFIX)
+        if is_provenance(version.version_description)
         else version.version_description,
         "variables": _variables(version),
     }
     return {k: doc[k] for k in KEY_ORDER if doc[k] is not None}
-
-
-def render_file(doc: dict[str, Any], schema_ref: str) -> str:
-    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    return f"# yaml-language-server: $schema={schema_ref}\n{body}"
 
 
 def _check(doc: dict[str, Any]) -> str | None:
@@ -147,19 +111,20 @@ def _check(doc: dict[str, Any]) -> str | None:
 
 def pull_template(
     name: str,
-    snapshots: Mapping[str, Mapping[str, RemoteVersion]],
+    snapshots: Snapshots,
     managed: Sequence[str],
     stem: str,
     schema_ref: str,
 ) -> tuple[list[PulledFile], Skipped | None]:
     groups: dict[tuple[str, str | None, str | None], tuple[RemoteVersion, list[str]]] = {}
     for env in managed:
-        version = snapshots.get(env, {}).get(name)
+        snapshot = snapshots.get(env)
+        version = snapshot.get(name) if snapshot is not None else None
         if version is not None:
-            key = (remote_hash(version), version.version_name, version.version_description)
+            key = (version.hash, version.version_name, version.version_description)
             groups.setdefault(key, (version, []))[1].append(env)
-    latest = snapshots[LATEST][name]
-    latest_key = (remote_hash(latest), latest.version_name, latest.version_description)
+    latest = snapshots[LATEST].versions[name]
+    latest_key = (latest.hash, latest.version_name, latest.version_description)
     docs = [document(v, envs) for v, envs in groups.values()]
     labels = ["+".join(file_stem(e) for e in envs) for _v, envs in groups.values()]
     if latest_key not in groups:
@@ -171,13 +136,13 @@ def pull_template(
             return [], Skipped(name, f"cannot be written as a prompt file ({problem})")
     paths = [f"{stem}.yaml"] if len(docs) == 1 else [f"{stem}.{label}.yaml" for label in labels]
     return [
-        PulledFile(name, path, render_file(doc, schema_ref))
+        PulledFile(name, path, prompt_file_text(doc, schema_ref))
         for path, doc in zip(paths, docs, strict=True)
     ], None
 
 
 def pull_all(
-    snapshots: Mapping[str, Mapping[str, RemoteVersion]],
+    snapshots: Snapshots,
     managed: Sequence[str],
     names: Sequence[str],
     schema_ref: str,

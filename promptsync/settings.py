@@ -6,12 +6,32 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from promptsync.credentials import ApiKey, require_api_key
 from promptsync.errors import PromptsyncError
 from promptsync.load import display_path, parse_config
 from promptsync.models import Config, check_api_url, check_project_id
 
 CONFIG_NAMES = ("promptsync.yaml", "promptsync.yml")
-DEFAULT_API_URL = "https://app.freeplay.ai"
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Where each registry's settings come from besides promptsync.yaml."""
+
+    key_variable: str
+    url_variable: str
+    project_variable: str | None  # None: a key is one workspace, there is no project
+    default_url: str
+
+
+REGISTRIES = {
+    "freeplay": Registry(
+        "FREEPLAY_API_KEY", "FREEPLAY_API_URL", "FREEPLAY_PROJECT_ID", "https://app.freeplay.ai"
+    ),
+    "promptlayer": Registry(
+        "PROMPTLAYER_API_KEY", "PROMPTLAYER_API_URL", None, "https://api.promptlayer.com"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -23,32 +43,22 @@ class Settings:
     api_url: str
 
     @property
+    def registry(self) -> Registry:
+        return REGISTRIES[self.config.backend]
+
+    def api_key(self, environ: Mapping[str, str], key_file: str | None) -> ApiKey:
+        return require_api_key(environ, key_file, self.registry.key_variable)
+
+    @property
     def root(self) -> Path:
         return self.config_path.parent if self.config_path else Path.cwd()
 
     def require_project_id(self) -> str:
         if not self.project_id:
             raise PromptsyncError(
-                "no project_id: set it in promptsync.yaml or in FREEPLAY_PROJECT_ID"
+                f"no project_id: set it in promptsync.yaml or in {self.registry.project_variable}"
             )
         return self.project_id
-
-
-class ApiKey:
-    """The API key. Its repr and str never show the value, so it cannot leak by accident."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "ApiKey('***')"
-
-    __str__ = __repr__
 
 
 def find_config(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
@@ -91,32 +101,13 @@ def load_settings(explicit: str | None, environ: Mapping[str, str], cwd: Path) -
             raise PromptsyncError(f"{display_path(path)}: cannot read: {exc.strerror}") from None
         config = parse_config(raw, display_path(path))
     root = path.parent if path else cwd
+    registry = REGISTRIES[config.backend]
     # The environment overrides the file so CI can point one config at a rehearsal emulator.
-    env_project = _from_env(environ, "FREEPLAY_PROJECT_ID")
-    env_url = _from_env(environ, "FREEPLAY_API_URL")
+    project_variable = registry.project_variable
+    env_project = _from_env(environ, project_variable) if project_variable else None
+    env_url = _from_env(environ, registry.url_variable)
     project_id = env_project or config.project_id
-    api_url = env_url or config.api_url or DEFAULT_API_URL
-    _check(check_project_id, project_id, "FREEPLAY_PROJECT_ID" if env_project else "project_id")
-    _check(check_api_url, api_url, "FREEPLAY_API_URL" if env_url else "api_url")
+    api_url = env_url or config.api_url or registry.default_url
+    _check(check_project_id, project_id, (env_project and project_variable) or "project_id")
+    _check(check_api_url, api_url, registry.url_variable if env_url else "api_url")
     return Settings(path, config, root / config.prompts_dir, project_id, api_url)
-
-
-def read_api_key(environ: Mapping[str, str], key_file: str | None) -> ApiKey | None:
-    """The key from --api-key-file or FREEPLAY_API_KEY; None when neither is set."""
-    if key_file:
-        try:
-            value = Path(key_file).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):
-            raise PromptsyncError(f"--api-key-file: cannot read {key_file}") from None
-        if not value:
-            raise PromptsyncError(f"--api-key-file: {key_file} is empty")
-        return ApiKey(value)
-    value = environ.get("FREEPLAY_API_KEY", "").strip()
-    return ApiKey(value) if value else None
-
-
-def require_api_key(environ: Mapping[str, str], key_file: str | None) -> ApiKey:
-    key = read_api_key(environ, key_file)
-    if key is None:
-        raise PromptsyncError("no API key: set FREEPLAY_API_KEY or pass --api-key-file")
-    return key

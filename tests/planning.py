@@ -6,8 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from promptsync.desired import PromptSource
-from promptsync.models import PromptFile, RemoteVersion
-from promptsync.plan import LATEST, PlanBody, Scope, build
+from promptsync.identity import content_of, remote_version
+from promptsync.models import PromptFile
+from promptsync.plan import PlanBody, Scope, build
+from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot
 
 SYSTEM = "You generate album names."
 USER = "Two-word album name in the style of {{pop_star}}"
@@ -37,41 +39,42 @@ def remote(version_id: str, **fields: Any) -> RemoteVersion:
             if k not in ("template_id", "version_name", "version_description")
         }
     )
-    return RemoteVersion(
+    # Remote content is what a file with the same fields has, normalized the same way.
+    as_file = PromptFile.model_validate(data)
+    return remote_version(
         template_id=fields.get("template_id", "tid-" + data["name"]),
         version_id=version_id,
         name=data["name"],
-        provider=data["provider"],
-        model=data["model"],
-        llm_parameters=data.get("llm_parameters") or {},
-        messages=data["messages"],
-        tool_schema=data.get("tool_schema"),
-        output_schema=data.get("output_schema"),
+        content=content_of(as_file),
         version_name=fields.get("version_name"),
         version_description=fields.get("version_description"),
     )
 
 
-def snapshots(
-    envs: Sequence[str], **by_env: Sequence[RemoteVersion]
-) -> dict[str, dict[str, RemoteVersion]]:
+def snapshots(envs: Sequence[str], **by_env: Sequence[RemoteVersion]) -> dict[str, Snapshot]:
     """Every managed environment plus latest, each holding the versions given for it."""
-    return {env: {v.name: v for v in by_env.get(env, [])} for env in [*envs, LATEST]}
+    return {env: Snapshot({v.name: v for v in by_env.get(env, [])}) for env in [*envs, LATEST]}
+
+
+FREEPLAY = Capabilities(deduplicates=True, dedup_ignores=frozenset({"provider"}))
 
 
 def scope(
-    managed: Sequence[str] = ("staging", "prod"), acting: Sequence[str] | None = None
+    managed: Sequence[str] = ("staging", "prod"),
+    acting: Sequence[str] | None = None,
+    capabilities: Capabilities = FREEPLAY,
 ) -> Scope:
     return Scope(
         managed=list(managed),
         acting=list(acting) if acting is not None else [*managed, LATEST],
         provenance=lambda path: f"promptsync: {path} @ abc1234",
+        capabilities=capabilities,
     )
 
 
 def plan(
     sources: Sequence[PromptSource],
-    snaps: Mapping[str, Mapping[str, RemoteVersion]],
+    snaps: Mapping[str, Snapshot],
     sc: Scope | None = None,
 ) -> PlanBody:
     templates: dict[str, list[PromptSource]] = {}

@@ -97,7 +97,7 @@ def test_pr_plan_creates_then_updates_one_comment(
     assert first.outputs["has-changes"] == "true"
     assert first.outputs["exitcode"] == "2"
     assert first.outputs["summary"] == "Plan: 6 to create, 0 to update, 0 to promote, 0 breaking."
-    assert json.loads(Path(first.outputs["plan-json"]).read_text())["format_version"] == "1"
+    assert json.loads(Path(first.outputs["plan-json"]).read_text())["format_version"] == "2"
     body = comment_body(gh)
     assert body.startswith("<!-- promptsync:plan promptsync.yaml -->\n### promptsync plan")
     assert "**Plan: 6 to create, 0 to update, 0 to promote, 0 breaking.**" in body
@@ -142,6 +142,15 @@ def test_apply_of_a_saved_plan(workspace: Path, runner_temp: Path, gh: FakeGitHu
     shutil.copy(plan.outputs["plan-json"], workspace / "reviewed.json")
     applied = run(workspace, runner_temp, gh, command="apply", args="reviewed.json", event="push")
     assert applied.exit_code == 0, applied.log
+    again = run(workspace, runner_temp, gh, command="apply", args="reviewed.json", event="push")
+    assert again.exit_code == 0, again.log  # a re-run deploy job: already done
+    assert again.outputs["has-changes"] == "false"
+    notes = workspace / "prompts" / "release_notes.yaml"
+    notes.write_text(notes.read_text().replace("Friendly", "Warm"))
+    plan = run(workspace, runner_temp, gh, event="push")
+    shutil.copy(plan.outputs["plan-json"], workspace / "reviewed.json")
+    notes.write_text(notes.read_text().replace("Warm", "Cheerful"))  # a later deploy wins
+    assert run(workspace, runner_temp, gh, command="apply", event="push").exit_code == 0
     stale = run(workspace, runner_temp, gh, command="apply", args="reviewed.json", event="push")
     assert stale.exit_code == 1
     assert "Saved plan is stale" in stale.summary

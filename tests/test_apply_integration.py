@@ -87,7 +87,7 @@ def test_update_promote_and_mixed(
     edit(project / "prompts/album_bot/staging.yaml", "temperature: 0.4", "temperature: 0.5")
     edit(project / "prompts/album_bot/staging.yaml", "v1.1.0", "v1.2.0")
     plan = plan_json(run_cli)
-    assert {c["template"]: c["actions"] for c in plan["changes"]} == {
+    assert {c["name"]: c["actions"] for c in plan["changes"]} == {
         "album_bot": ["update", "promote"],
         "weather_agent": ["update"],
     }
@@ -106,10 +106,14 @@ def test_saved_plan_applies_without_prompt(
     code, out, _ = run_cli("apply", "plan.json")
     assert code == 0
     assert out.endswith("Remote verified.\n")
-    assert run_cli("apply", "plan.json")[1:] == (
+    # Applying it again (a re-run deploy job) is not "stale": it is done, and says so.
+    emulator.stats.reset()
+    assert run_cli("apply", "plan.json") == (
+        0,
+        "The saved plan is already applied: the remote serves what it planned.\n",
         "",
-        "error: Saved plan is stale: latest changed since the plan was made. Run plan again.\n",
     )
+    assert writes(emulator) == 0
 
 
 def test_stale_saved_plan_changes_nothing(
@@ -148,7 +152,7 @@ def test_saved_plan_errors(
         ): "error: cannot read plan missing.json: No such file or directory",
         ("apply", "broken.json"): "error: broken.json: not a promptsync plan (invalid JSON)",
         ("apply", "other.json"): "error: other.json: plan format_version '9' is not supported"
-        " (this promptsync reads '1')",
+        " (this promptsync reads '2')",
         ("apply", "plan.json", "--env", "prod"): "error: --env and --template cannot be combined"
         " with a saved plan; pass them to `plan` instead",
     }

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
-from promptsync.identity import content_hash, file_content
+from promptsync.backends.freeplay.wire import create_body
+from promptsync.identity import content_hash, content_of
 from promptsync.models import PromptFile
 from promptsync.plan import PlanBody
+from promptsync.plan_models import CreateVersion, DeployVersion
 from tests.planning import SYSTEM, USER, plan, prompt, remote, scope, snapshots, source
 
 ENVS = ["staging", "prod"]
@@ -14,7 +16,17 @@ NEW_USER = "Three-word album name in the style of {{pop_star}}"
 
 
 def _ops(body: PlanBody) -> list[tuple[str, list[str], str | None]]:
-    return [(op.op, op.environments, op.version_id) for c in body.changes for op in c.operations]
+    return [
+        (op.op, op.environments, op.version_id if isinstance(op, DeployVersion) else None)
+        for c in body.changes
+        for op in c.operations
+    ]
+
+
+def _create(body: PlanBody, index: int = 0) -> CreateVersion:
+    op = body.changes[0].operations[index]
+    assert isinstance(op, CreateVersion)
+    return op
 
 
 def test_create_when_absent_from_latest() -> None:
@@ -22,8 +34,10 @@ def test_create_when_absent_from_latest() -> None:
     [change] = body.changes
     assert (change.action, change.actions) == ("create", ["create"])
     [op] = change.operations
-    assert op.op == "create_version"
-    assert op.body == {
+    assert isinstance(op, CreateVersion)
+    assert op.hash == change.environments["prod"].after.hash
+    # Freeplay's request body, built from the plan's neutral content at apply time.
+    assert create_body(op) == {
         "template_messages": [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": USER},
@@ -51,7 +65,7 @@ def test_create_when_absent_from_latest() -> None:
 
 
 def op_hash(data: dict[str, object]) -> str:
-    return content_hash(file_content(PromptFile.model_validate(data)))
+    return content_hash(content_of(PromptFile.model_validate(data)))
 
 
 def test_no_op_when_everything_matches() -> None:
@@ -92,9 +106,10 @@ def test_promote_when_content_is_deployed_elsewhere() -> None:
     [change] = body.changes
     assert change.actions == ["promote"]
     # The full set of managed environments that hold v2 afterwards.
-    assert _ops(body) == [("update_environments", ["staging", "prod"], "v2")]
-    assert change.operations[0].body == {"environments": ["staging", "prod"]}
-    assert change.operations[0].template_id == "tid-album_bot"
+    assert _ops(body) == [("deploy_version", ["staging", "prod"], "v2")]
+    [deploy] = change.operations
+    assert isinstance(deploy, DeployVersion)
+    assert (deploy.template_id, deploy.hash) == ("tid-album_bot", current.hash)
     assert change.environments["prod"].via == "promote"
     assert change.latest_after is None
 
@@ -104,7 +119,7 @@ def test_promote_to_a_version_only_latest_serves() -> None:
     body = plan(
         [source("a.yaml", environments=["prod"])], snapshots(ENVS, prod=[old], latest=[newest])
     )
-    assert _ops(body) == [("update_environments", ["prod"], "v3")]
+    assert _ops(body) == [("deploy_version", ["prod"], "v3")]
 
 
 def test_update_and_promote_together() -> None:
@@ -125,7 +140,7 @@ def test_update_and_promote_together() -> None:
     assert (change.action, change.actions) == ("update", ["update", "promote"])
     assert _ops(body) == [
         ("create_version", ["staging"], None),
-        ("update_environments", ["prod"], "v2"),
+        ("deploy_version", ["prod"], "v2"),
     ]
     assert body.summary.update == 1
     assert body.summary.promote == 1
@@ -158,7 +173,10 @@ def test_latest_is_recreated_after_other_creates() -> None:
         [source("a.yaml"), source("b.yaml", environments=["prod"], model="gpt-4.1")],
         snapshots(ENVS, prod=[remote("v1", model="gpt-3")], latest=[envless]),
     )
-    ops = [(op.op, op.environments, op.file) for op in body.changes[0].operations]
+    ops = [
+        (op.op, op.environments, _create(body, i).file)
+        for i, op in enumerate(body.changes[0].operations)
+    ]
     # prod's new version would move latest, so the env-less version is created again, last.
     assert ops == [("create_version", ["prod"], "b.yaml"), ("create_version", [], "a.yaml")]
     latest = body.changes[0].environments["latest"]
@@ -176,7 +194,7 @@ def test_latest_wanting_group_keeps_its_environments_when_recreated() -> None:
         ],
         snapshots(ENVS, latest=[remote("v9", model="other")]),
     )
-    ops = [(op.environments, op.file) for op in body.changes[0].operations]
+    ops = [(_create(body, i).environments, _create(body, i).file) for i in range(2)]
     assert ops == [(["prod"], "b.yaml"), (["staging"], "a.yaml")]
 
 
@@ -195,8 +213,8 @@ def test_orphans_and_unclaimed_are_reported_not_acted_on() -> None:
         scope(managed=["dev", *ENVS]),
     )
     assert body.changes == []
-    assert [(o.template, o.version_id) for o in body.orphans] == [("legacy", "v7")]
-    assert [(u.template, u.environment, u.version_id) for u in body.unclaimed] == [
+    assert [(o.name, o.version_id) for o in body.orphans] == [("legacy", "v7")]
+    assert [(u.name, u.environment, u.version_id) for u in body.unclaimed] == [
         ("album_bot", "dev", "v5")
     ]
     assert body.summary.orphans == 1
@@ -209,7 +227,7 @@ def test_promotion_full_set_includes_unclaimed_envs_on_that_version() -> None:
         snapshots(["dev", *ENVS], dev=[v2], prod=[v1], latest=[v2]),
         scope(managed=["dev", *ENVS]),
     )
-    assert _ops(body) == [("update_environments", ["dev", "prod"], "v2")]
+    assert _ops(body) == [("deploy_version", ["dev", "prod"], "v2")]
 
 
 def test_env_filter_limits_what_is_acted_on() -> None:
@@ -265,11 +283,11 @@ def test_version_name_counts_only_when_declared() -> None:
     body = plan([declared], snapshots(ENVS, prod=[named], latest=[named]))
     [change] = body.changes
     assert [(d.path, d.before, d.after) for d in change.diff] == [("version_name", "v9", "v10")]
-    assert change.operations[0].body["version_name"] == "v10"
+    assert _create(body).content.version_name == "v10"
     # The declared description is kept; provenance only fills an undeclared one.
     described = source("a.yaml", environments=["prod"], version_description="Mine")
     body = plan([described], snapshots(ENVS, prod=[named], latest=[named]))
-    assert body.changes[0].operations[0].body["version_description"] == "Mine"
+    assert _create(body).content.version_description == "Mine"
 
 
 def test_breaking_changes_per_environment() -> None:
@@ -300,4 +318,4 @@ def test_deterministic_whatever_the_input_order() -> None:
     assert json.dumps([c.model_dump() for c in first.changes]) == json.dumps(
         [c.model_dump() for c in second.changes]
     )
-    assert [c.template for c in first.changes] == ["a", "b", "c"]
+    assert [c.name for c in first.changes] == ["a", "b", "c"]

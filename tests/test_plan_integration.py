@@ -16,8 +16,10 @@ import httpx
 import jsonschema
 import pytest
 
+from promptsync.backends.freeplay.wire import create_body
 from promptsync.emulator import FaultConfig, RunningEmulator, running_emulator
 from promptsync.emulator.faults import Faults
+from promptsync.plan_models import CreateVersion
 from promptsync.schemas import schema
 from tests.conftest import REPO, RunCli
 
@@ -49,22 +51,22 @@ def plan_json(run_cli: RunCli, *args: str) -> dict[str, Any]:
 
 
 def execute(fp: RunningEmulator, plan: dict[str, Any]) -> None:
-    """Send a plan's operations by hand, as apply will: exactly the planned request bodies."""
+    """Send a plan's operations by hand, with the request bodies apply builds from them."""
     base = f"/projects/{fp.project_id}/prompt-templates"
     with fp.client() as client:
         for change in plan["changes"]:
             for op in change["operations"]:
                 if op["op"] == "create_version":
-                    name = op["template"].replace("/", "%2F")
+                    name = op["name"].replace("/", "%2F")
                     r = client.post(
                         f"{base}/name/{name}/versions",
                         params={"create_template_if_not_exists": "true"},
-                        json=op["body"],
+                        json=create_body(CreateVersion.model_validate(op)),
                     )
                 else:
                     r = client.post(
                         f"{base}/id/{op['template_id']}/versions/{op['version_id']}/environments",
-                        json=op["body"],
+                        json={"environments": op["environments"]},
                     )
                 assert r.status_code in (200, 201), r.text
 
@@ -84,7 +86,7 @@ def test_empty_remote_plans_creates_with_one_request_per_environment(
     assert emulator.stats.snapshot()["routes"] == {ALL_LATEST: 3}  # staging, prod, latest
     assert set(plan["remote_fingerprint"]) == {"latest", "staging", "prod"}
     jsonschema.Draft202012Validator(schema("plan")).validate(plan)
-    album = next(c for c in plan["changes"] if c["template"] == "album_bot")
+    album = next(c for c in plan["changes"] if c["name"] == "album_bot")
     assert [(op["environments"], op["file"]) for op in album["operations"]] == [
         (["prod"], "prompts/album_bot/prod.yaml"),
         (["staging"], "prompts/album_bot/staging.yaml"),
@@ -138,17 +140,17 @@ def test_seeded_state_gives_exact_plan(
         )
     plan = plan_json(run_cli)
     [change] = plan["changes"]
-    assert change["template"] == "support_agent"
+    assert change["name"] == "support_agent"
     assert change["actions"] == ["promote"]
     assert change["operations"] == [
         {
-            "op": "update_environments",
-            "template": "support_agent",
+            "op": "deploy_version",
+            "kind": "prompt_template",
+            "name": "support_agent",
             "environments": ["staging", "prod"],
-            "body": {"environments": ["staging", "prod"]},
-            "file": None,
             "template_id": support["prompt_template_id"],
             "version_id": support["prompt_template_version_id"],
+            "hash": change["environments"]["prod"]["after"]["hash"],
         }
     ]
     assert [b["kind"] for b in change["breaking"]] == [
@@ -156,7 +158,7 @@ def test_seeded_state_gives_exact_plan(
         "variable_newly_required",
         "variable_newly_required",
     ]
-    assert [o["template"] for o in plan["orphans"]] == ["legacy"]
+    assert [o["name"] for o in plan["orphans"]] == ["legacy"]
     execute(emulator, plan)
     assert run_cli("plan", "--detailed-exitcode")[0] == 0
 
@@ -166,7 +168,7 @@ def test_out_file_and_formats(project: Path, run_cli: RunCli) -> None:
     assert code == 0
     assert out.startswith("### promptsync plan\n\n**Plan: 6 to create")
     saved = json.loads((project / "plan.json").read_text())
-    assert saved["format_version"] == "1"
+    assert saved["format_version"] == "2"
     assert not list(project.glob(".plan.json.partial"))
 
 
@@ -330,8 +332,9 @@ def test_garbage_json(
     assert one_error(run_cli).endswith(": 200 response is not valid JSON")
     _Garbage.body = b'{"prompt_templates": [{"prompt_template_id": 5}]}'
     try:
-        assert "unexpected response shape at prompt_templates.0.prompt_template_id" in (
-            one_error(run_cli)
+        assert one_error(run_cli).endswith(
+            ": 200 unexpected response shape at prompt_templates.0.prompt_template_name:"
+            " missing, not text"
         )
     finally:
         _Garbage.body = b"<html>not json</html>"
@@ -344,7 +347,7 @@ def test_connection_refused(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     make_project(isolated, emulator, monkeypatch, api_url=f"http://127.0.0.1:{port}")
-    assert one_error(run_cli).endswith(": cannot connect (after 4 attempts)")
+    assert one_error(run_cli).endswith(f": cannot connect to 127.0.0.1:{port} (after 4 attempts)")
 
 
 def test_bad_env_flag(project: Path, run_cli: RunCli) -> None:
@@ -368,14 +371,14 @@ def test_invalid_files_fail_before_any_request(
 
 def test_template_glob(project: Path, run_cli: RunCli) -> None:
     plan = plan_json(run_cli, "--template", "a*", "--template", "photo_*")
-    assert [c["template"] for c in plan["changes"]] == ["album_bot", "photo_tutor"]
+    assert [c["name"] for c in plan["changes"]] == ["album_bot", "photo_tutor"]
     assert plan["summary"]["no_op"] == 0
 
 
 def test_env_filter(project: Path, run_cli: RunCli) -> None:
     plan = plan_json(run_cli, "--env", "prod")
     assert {env for c in plan["changes"] for env in c["environments"]} == {"prod"}
-    assert "release_notes" not in [c["template"] for c in plan["changes"]]
+    assert "release_notes" not in [c["name"] for c in plan["changes"]]
 
 
 def test_changed_since(project: Path, emulator: RunningEmulator, run_cli: RunCli) -> None:
@@ -391,12 +394,12 @@ def test_changed_since(project: Path, emulator: RunningEmulator, run_cli: RunCli
     weather.write_text(weather.read_text().replace("temperature: 0", "temperature: 0.1"))
     (project / "prompts" / "invoice_extractor.yaml").unlink()
     plan = plan_json(run_cli, "--changed-since", "HEAD")
-    assert [c["template"] for c in plan["changes"]] == ["weather_agent"]
-    assert [o["template"] for o in plan["orphans"]] == ["invoice_extractor"]
+    assert [c["name"] for c in plan["changes"]] == ["weather_agent"]
+    assert [o["name"] for o in plan["orphans"]] == ["invoice_extractor"]
     assert plan["git"]["dirty"] is True
     assert plan["git"]["branch"] in ("main", "master")
     full = plan_json(run_cli)
-    assert [o["template"] for o in full["orphans"]] == ["invoice_extractor"]
+    assert [o["name"] for o in full["orphans"]] == ["invoice_extractor"]
     line = one_error(run_cli, "--changed-since", "no-such-ref")
     assert line == "error: --changed-since: unknown git revision 'no-such-ref'"
 
@@ -419,13 +422,13 @@ def test_awkward_template_names(
 
 def execute_by_client(fp: RunningEmulator, plan: dict[str, Any]) -> None:
     """Like `execute`, but through promptsync's own client (its name encoding)."""
-    from promptsync.backends.freeplay import FreeplayClient
-    from promptsync.settings import ApiKey
+    from promptsync.backends.freeplay.client import FreeplayBackend
+    from promptsync.credentials import ApiKey
 
-    with FreeplayClient(fp.url, fp.project_id, ApiKey(fp.api_key)) as client:
+    with FreeplayBackend(fp.url, fp.project_id, ApiKey(fp.api_key)) as backend:
         for change in plan["changes"]:
             for op in change["operations"]:
-                client.create_version(op["template"], op["body"])
+                backend.create_version(CreateVersion.model_validate(op))
 
 
 def test_key_never_printed_with_verbose(

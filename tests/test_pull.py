@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from promptsync.commands.plan import write_atomically
 from promptsync.emulator import RunningEmulator
 from promptsync.errors import PromptsyncError
+from promptsync.files import write_atomically
 from promptsync.pull import file_stem
 from tests.conftest import RunCli
 

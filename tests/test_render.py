@@ -10,7 +10,7 @@ import pytest
 
 from promptsync.display.markdown import GITHUB_LIMIT, render_markdown
 from promptsync.display.text import render_text
-from promptsync.plan_models import Backend, GitInfo, Plan
+from promptsync.plan_models import BackendRef, GitInfo, Plan
 from tests.planning import SYSTEM, plan, remote, scope, snapshots, source
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -86,7 +86,7 @@ def scenario() -> Plan:
     return Plan(
         promptsync_version="0.0.0-golden",
         created_at="2026-01-01T00:00:00Z",
-        backend=Backend(
+        backend=BackendRef(
             kind="freeplay",
             api_url="https://app.freeplay.ai",
             project_id="8f93dd00-2eb5-4ba2-9354-86d5c6831dfd",

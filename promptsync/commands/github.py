@@ -1,35 +1,43 @@
 """`promptsync github run`: what the GitHub Action executes. Inputs come from INPUT_* variables.
 
-plan: plan with --detailed-exitcode and --out, the markdown plan in the job summary, step
-outputs, and one sticky pull-request comment per config. Without FREEPLAY_API_KEY (pull requests
-from forks) it validates offline and says that the remote comparison was skipped.
-apply: apply (a plan file given in `args`, or plan-and-apply with --auto-approve).
+plan: make the plan (the same function `promptsync plan` calls), put the markdown plan in the job
+summary, write step outputs, and keep one sticky pull-request comment per config. Without an API
+key (pull requests from forks) it validates offline and says that the remote comparison was
+skipped. apply: apply a plan file given in `args`, or plan-and-apply without asking.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 import os
 import shlex
-import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
+
+from promptsync import console
 from promptsync.display.lines import summary_line
 from promptsync.display.markdown import render_markdown
-from promptsync.errors import PromptsyncError
+from promptsync.display.report import report_text
+from promptsync.display.text import render_text
+from promptsync.errors import PromptsyncError, messages
+from promptsync.files import write_atomically
 from promptsync.github import COMMENT_LIMIT, GitHub, GitHubError, append_summary, write_outputs
-from promptsync.plan_models import Plan
-
-SKIPPED = (
-    "**Remote comparison skipped:** `FREEPLAY_API_KEY` is not available to this run"
-    " (pull requests from forks do not receive secrets), so the prompt files were only"
-    " validated offline."
+from promptsync.interrupts import INTERRUPTS
+from promptsync.jobs import (
+    apply_plan,
+    check_saved_plan,
+    connect,
+    load_plan_file,
+    make_plan,
 )
+from promptsync.options import apply_arguments, parse, plan_arguments, remote, selection
+from promptsync.project import open_project, validate
+from promptsync.settings import REGISTRIES, load_settings
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,12 @@ class Inputs:
             env.get("INPUT_GITHUB_TOKEN", "").strip(),
         )
 
+    def options(self, command: click.Command) -> dict[str, object]:
+        try:
+            return parse(command, self.args)
+        except click.ClickException as exc:
+            raise PromptsyncError(f"input args: {exc.format_message()}") from None
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -68,88 +82,138 @@ class Outcome:
     plan_path: str = ""
 
 
-def _capture(argv: list[str]) -> tuple[int, str, str]:
-    """Run the CLI in-process; echo its output to the job log as well."""
-    from promptsync.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    sys.stdout.write(out.getvalue())
-    sys.stderr.write(err.getvalue())
-    return code, out.getvalue(), err.getvalue()
-
-
 def _block(text: str) -> str:
     return "```\n" + text.strip().replace("```", "`\u200b``") + "\n```"
 
 
-def _failed(title: str, what: str, err: str) -> Outcome:
-    line = next((ln for ln in err.splitlines() if ln.startswith("error:")), "error")
-    md = f"### promptsync {what} — {title}\n\n❌ **{what} failed**\n\n{_block(err)}\n"
-    return Outcome(md, md, line, False, 1)
+def _failed(title: str, what: str, exc: PromptsyncError) -> Outcome:
+    lines = messages(exc)
+    for line in lines:
+        console.err(line)
+    listing = _block("\n".join(lines))
+    md = f"### promptsync {what} — {title}\n\n❌ **{what} failed**\n\n{listing}\n"
+    return Outcome(md, md, lines[0], False, 1)
 
 
-def _plan(title: str, base: list[str], inputs: Inputs, temp: Path) -> Outcome:
+def _plan(title: str, inputs: Inputs, temp: Path) -> Outcome:
+    kw = inputs.options(plan_arguments)
     path = temp / f"promptsync-plan-{hashlib.sha256(title.encode()).hexdigest()[:8]}.json"
-    code, _out, err = _capture(
-        [*base, "plan", *inputs.args, "--detailed-exitcode", "--out", str(path)]
-    )
-    if code == 1:
-        return _failed(title, "plan", err)
-    plan = Plan.model_validate_json(path.read_text(encoding="utf-8"))
+    try:
+        project = open_project(inputs.config, os.environ, Path.cwd())
+        backend = connect(project.settings, remote(kw), os.environ, console.err)
+        try:
+            plan = make_plan(project, backend, selection(kw))
+        finally:
+            backend.close()
+        write_atomically(path, plan.model_dump_json(indent=2) + "\n")
+    except PromptsyncError as exc:
+        return _failed(title, "plan", exc)
+    console.out(render_text(plan))
     full = render_markdown(plan, title=title, limit=1_000_000)
     comment = render_markdown(plan, title=title, limit=COMMENT_LIMIT - 500)
+    code = 2 if plan.has_changes else 0
     return Outcome(full, comment, summary_line(plan), plan.has_changes, code, str(path))
 
 
-def _validate_only(title: str, base: list[str]) -> Outcome:
-    code, out, err = _capture([*base, "validate"])
-    result = (
-        f"✅ {out.strip()}"
-        if code == 0
-        else f"❌ **The prompt files are invalid:**\n\n{_block(err)}"
+def _skipped(key_variable: str) -> str:
+    return (
+        f"**Remote comparison skipped:** `{key_variable}` is not available to this run"
+        " (pull requests from forks do not receive secrets), so the prompt files were only"
+        " validated offline."
     )
-    md = f"### promptsync plan — {title}\n\n{SKIPPED}\n\n{result}\n"
-    line = (
-        "Remote comparison skipped (no FREEPLAY_API_KEY); files validated."
-        if code == 0
-        else "Remote comparison skipped (no FREEPLAY_API_KEY); files are invalid."
-    )
-    return Outcome(md, md, line, False, code)
 
 
-def _apply(title: str, base: list[str], inputs: Inputs) -> Outcome:
-    if not os.environ.get("FREEPLAY_API_KEY", "").strip():
+def _validate_only(title: str, inputs: Inputs, key_variable: str) -> Outcome:
+    result = validate(inputs.config, os.environ, Path.cwd())
+    for issue in result.issues:
+        console.err(f"{issue.severity}: {issue}")
+    if result.errors:
+        listing = "\n".join(f"{i.severity}: {i}" for i in result.issues)
+        body = f"❌ **The prompt files are invalid:**\n\n{_block(listing)}"
+    else:
+        body = f"✅ {result.summary()}"
+        console.out(result.summary() + "\n")
+    md = f"### promptsync plan — {title}\n\n{_skipped(key_variable)}\n\n{body}\n"
+    state = "files are invalid" if result.errors else "files validated"
+    line = f"Remote comparison skipped (no {key_variable}); {state}."
+    return Outcome(md, md, line, False, 1 if result.errors else 0)
+
+
+def _apply(title: str, inputs: Inputs, key_variable: str) -> Outcome:
+    if not os.environ.get(key_variable, "").strip():
         return _failed(
             title,
             "apply",
-            "error: apply needs FREEPLAY_API_KEY (add it as a secret and pass it in env)",
+            PromptsyncError(f"apply needs {key_variable} (add it as a secret and pass it in env)"),
         )
-    code, out, err = _capture([*base, "apply", *inputs.args, "--auto-approve"])
-    last = (out.strip().splitlines() or err.strip().splitlines() or [""])[-1]
-    icon = "✅" if code == 0 else "❌"
+    kw = inputs.options(apply_arguments)
+    log: list[str] = []
+
+    def emit(line: str) -> None:
+        log.append(line)
+        console.err(line)
+
+    stop = threading.Event()
+    try:
+        planfile = kw.get("planfile")
+        if planfile:
+            plan = load_plan_file(str(planfile))
+            settings = load_settings(inputs.config, os.environ, Path.cwd())
+            backend = connect(settings, remote(kw), os.environ, emit)
+        else:
+            project = open_project(inputs.config, os.environ, Path.cwd())
+            backend = connect(project.settings, remote(kw), os.environ, emit)
+        try:
+            if planfile and not check_saved_plan(plan, settings, backend):
+                plan = plan.model_copy(update={"changes": []})
+            elif not planfile:
+                plan = make_plan(project, backend, selection(kw))
+            if not plan.changes:
+                line = "No changes. Your prompts match the remote."
+                console.out(line + "\n")
+                md = f"### promptsync apply — {title}\n\n✅ **{line}**\n"
+                return Outcome(md, None, line, False, 0)
+            emit(render_text(plan).rstrip("\n"))
+            with INTERRUPTS.defer(stop):
+                parallelism = kw.get("parallelism")
+                report = apply_plan(
+                    plan,
+                    backend,
+                    parallelism=parallelism if isinstance(parallelism, int) else 4,
+                    emit=emit,
+                    stop=stop,
+                )
+        finally:
+            backend.close()
+    except PromptsyncError as exc:
+        return _failed(title, "apply", exc)
+    text = report_text(report)
+    console.out(text)
+    last = text.strip().splitlines()[-1]
+    icon = "✅" if report.ok else "❌"
+    log_text = "\n".join([*log, text.rstrip("\n")])
     md = (
         f"### promptsync apply — {title}\n\n{icon} **{last}**\n\n<details><summary>Log"
-        f"</summary>\n\n{_block(err + out)}\n\n</details>\n"
+        f"</summary>\n\n{_block(log_text)}\n\n</details>\n"
     )
-    return Outcome(md, None, last, not last.startswith("No changes"), code)
+    return Outcome(md, None, last, True, 0 if report.ok else 1)
 
 
 def run_github(global_config: str | None) -> int:
     env = os.environ
     inputs = Inputs.from_env(env)
-    config = inputs.config or global_config
-    title = config or "promptsync.yaml"
-    base = ["--no-color", *(["--config", config] if config else [])]
+    if inputs.config is None and global_config:
+        inputs = Inputs(inputs.command, global_config, inputs.args, inputs.comment, inputs.token)
+    title = inputs.config or "promptsync.yaml"
     temp = Path(env.get("RUNNER_TEMP") or ".")
-    has_key = bool(env.get("FREEPLAY_API_KEY", "").strip())
+    key_variable = _key_variable(inputs.config)
+    has_key = bool(env.get(key_variable, "").strip())
     if inputs.command == "apply":
-        outcome = _apply(title, base, inputs)
+        outcome = _apply(title, inputs, key_variable)
     elif has_key:
-        outcome = _plan(title, base, inputs, temp)
+        outcome = _plan(title, inputs, temp)
     else:
-        outcome = _validate_only(title, base)
+        outcome = _validate_only(title, inputs, key_variable)
     if env.get("GITHUB_STEP_SUMMARY"):
         append_summary(env["GITHUB_STEP_SUMMARY"], outcome.summary_markdown)
     if env.get("GITHUB_OUTPUT"):
@@ -162,15 +226,23 @@ def run_github(global_config: str | None) -> int:
                 "summary": outcome.summary_line,
             },
         )
-    failed = outcome.exitcode == 1
     if inputs.command == "plan" and inputs.comment and outcome.comment_markdown:
         try:
             _comment(env, inputs, title, outcome.comment_markdown)
         except GitHubError as exc:
             if has_key:  # a normal pull request: the workflow's permissions need fixing
                 raise
-            print(f"::warning::promptsync could not comment: {exc}", file=sys.stderr)
-    return 1 if failed else 0
+            console.err(f"::warning::promptsync could not comment: {exc}")
+    return 1 if outcome.exitcode == 1 else 0
+
+
+def _key_variable(config: str | None) -> str:
+    """The API key variable of the configured registry (Freeplay's when the config is bad)."""
+    try:
+        settings = load_settings(config, os.environ, Path.cwd())
+    except PromptsyncError:
+        return REGISTRIES["freeplay"].key_variable
+    return settings.registry.key_variable
 
 
 def _comment(env: Mapping[str, str], inputs: Inputs, title: str, markdown: str) -> None:
@@ -184,4 +256,4 @@ def _comment(env: Mapping[str, str], inputs: Inputs, title: str, markdown: str) 
     body = f"{marker}\n{markdown}"
     with GitHub(env.get("GITHUB_API_URL", "https://api.github.com"), inputs.token) as github:
         done = github.upsert_comment(env["GITHUB_REPOSITORY"], number, marker, body)
-    print(f"promptsync: {done} the plan comment on pull request #{number}", file=sys.stderr)
+    console.err(f"promptsync: {done} the plan comment on pull request #{number}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from promptsync.desired import PromptSource
+from promptsync.emulator import formatting
 from promptsync.errors import PromptsyncError
 from promptsync.load import display_path, load_prompts
 from promptsync.preview import Rendered, check_variables, render
@@ -53,10 +54,14 @@ def read_variables(vars_file: str | None, pairs: tuple[str, ...]) -> dict[str, A
             raise PromptsyncError(f"--vars-file {vars_file}: expected a mapping of variables")
         values.update(data)
         check_variables(values, f"--vars-file {vars_file}")
+    given: set[str] = set()
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise PromptsyncError(f"--var {pair!r}: expected NAME=VALUE")
+        if key in given:
+            raise PromptsyncError(f"--var {key}: given twice; give each variable once")
+        given.add(key)
         values[key] = value
     return values
 
@@ -66,13 +71,7 @@ def _text(name: str, source: PromptSource, result: Rendered) -> str:
     lines = [f"{name} ({source.path}; flavor {result.flavor}; {p.provider} {p.model})", ""]
     if isinstance(result.llm_prompt, str):
         return "\n".join([*lines, result.llm_prompt, ""])
-    if result.system_content is not None and result.flavor in (
-        "anthropic_chat",
-        "gemini_chat",
-        "gemini_api_chat",
-        "openai_responses",
-        "amazon_bedrock_converse",
-    ):
+    if result.system_content is not None and result.flavor in formatting.SEPARATE_SYSTEM:
         lines += ["[system] (sent separately as system_content)", result.system_content, ""]
     for message in result.llm_prompt:
         text = message.get("content")

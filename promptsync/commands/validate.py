@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 from promptsync.desired import LoadedPrompts
-from promptsync.errors import Issue, LoadError
-from promptsync.load import display_path, load_prompts
-from promptsync.settings import load_settings
+from promptsync.errors import Issue
+from promptsync.project import validate
 
 
 def _issue_json(issue: Issue) -> dict[str, object]:
@@ -25,16 +24,8 @@ def _issue_json(issue: Issue) -> dict[str, object]:
 
 def collect(config: str | None) -> tuple[LoadedPrompts | None, list[Issue], str]:
     """Load config and prompts; return what loaded, every issue, and the prompts dir shown."""
-    try:
-        settings = load_settings(config, os.environ, Path.cwd())
-    except LoadError as exc:
-        return None, exc.issues, "prompts"
-    shown = display_path(settings.prompts_dir)
-    try:
-        loaded = load_prompts(settings.prompts_dir, settings.config.environments)
-    except LoadError as exc:
-        return None, exc.issues, shown
-    return loaded, list(loaded.warnings), shown
+    result = validate(config, os.environ, Path.cwd())
+    return result.loaded, result.issues, result.prompts_dir
 
 
 def run_validate(config: str | None, fmt: str) -> int:

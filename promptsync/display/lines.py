@@ -91,7 +91,7 @@ def change_body(change: Change) -> list[Line]:
 def heading(change: Change) -> Line:
     return (
         change.action,
-        f"{SYMBOL[change.action]} {change.template}   [{', '.join(change.actions)}]",
+        f"{SYMBOL[change.action]} {change.name}   [{', '.join(change.actions)}]",
     )
 
 
@@ -112,15 +112,35 @@ def notices(plan: Plan) -> list[Line]:
             ("plain", "Orphans (remote templates with no file; promptsync never deletes):")
         )
         lines.extend(
-            ("dim", f"  ? {o.template} (version {short(o.version_id)})") for o in plan.orphans
+            ("dim", f"  ? {o.name} (version {short(o.version_id or '') or 'unknown'})")
+            for o in plan.orphans
         )
     if plan.unclaimed:
         lines.append(("plain", "Unclaimed environments (served remotely, claimed by no file):"))
         lines.extend(
-            ("dim", f"  ? {u.template}: {u.environment} (version {short(u.version_id)})")
+            ("dim", f"  ? {u.name}: {u.environment} (version {short(u.version_id)})")
             for u in plan.unclaimed
         )
     if plan.warnings:
         lines.append(("plain", "Warnings:"))
         lines.extend(("breaking", f"  ! {w}") for w in plan.warnings)
     return lines
+
+
+_ESCAPES = {"\t": "\\t", "\r": "\\r", "\x1b": "\\e"}
+
+
+def _escape(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Terminal control characters (ESC, BEL, CR, …) and invisible format characters
+    (bidirectional overrides, zero-width spaces) escaped, so that no content can clear the
+    screen, hide part of a line or reorder what a reviewer reads."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else _escape(c) for c in text)

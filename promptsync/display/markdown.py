@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jinja2
 
-from promptsync.display.lines import SYMBOL, change_body, heading, summary_line
+from promptsync.display.lines import SYMBOL, change_body, heading, summary_line, visible
 from promptsync.plan_models import Change, Plan
 
 GITHUB_LIMIT = 65_536
@@ -18,14 +18,15 @@ _env = jinja2.Environment(
 )
 # Backticks cannot be escaped inside inline code; a template name containing one is shown with
 # a look-alike so the table does not break.
-_env.filters["md_code"] = lambda s: str(s).replace("`", "ˋ").replace("|", "\\|")
+_env.filters["md_code"] = lambda s: visible(str(s)).replace("`", "ˋ").replace("|", "\\|")
 _env.filters["html"] = lambda s: (
-    str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    visible(str(s)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 )
 
 
 def _body(change: Change) -> str:
     lines = [heading(change)[1], *("    " + text for _, text in change_body(change))]
+    lines = [visible(line) for line in lines]
     # A fence inside the diff would end the code block early.
     return "\n".join(lines).replace("```", "`\u200b``")
 
@@ -39,7 +40,7 @@ def _breaking_note(plan: Plan) -> str:
 
 def render_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> str:
     """Markdown that stays under `limit` characters: details are dropped from the end first."""
-    bodies = {c.template: _body(c) for c in plan.changes}
+    bodies = {c.name: _body(c) for c in plan.changes}
     shown = list(plan.changes)
     while True:
         text = _env.get_template("plan.md.j2").render(
@@ -57,7 +58,7 @@ def render_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -
         # Drop enough details at once to converge quickly on huge plans.
         excess = len(text) - limit
         while shown and excess > 0:
-            excess -= len(bodies[shown.pop().template]) + 100
+            excess -= len(bodies[shown.pop().name]) + 100
     if len(text) > limit:  # the table alone is too long: cut it with a visible notice
         notice = "\n\n> **Truncated** to stay under GitHub's 65,536-character limit.\n"
         text = text[: limit - len(notice)] + notice

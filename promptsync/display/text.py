@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from promptsync.display.lines import LEGEND, Line, change_body, heading, notices, summary_line
+from promptsync.display.lines import (
+    LEGEND,
+    Line,
+    change_body,
+    heading,
+    notices,
+    summary_line,
+    visible,
+)
 from promptsync.plan_models import Plan
 
 _COLORS = {
@@ -19,6 +27,7 @@ _COLORS = {
 
 def _paint(line: Line, color: bool) -> str:
     style, text = line
+    text = visible(text)
     if not color or style == "plain":
         return text
     if style == "dim":

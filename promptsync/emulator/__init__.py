@@ -1,17 +1,25 @@
 """A local, Freeplay-compatible prompt-template server (see docs/emulator.md).
 
 Written from Freeplay's API contract alone: this package imports nothing else of promptsync.
+Its `formatting` module is the one table of Freeplay's provider → flavor mapping and flavor
+shapes; `promptsync render` reads it too. The server parts are imported on first use, so that
+reading that table does not load the web stack.
 """
 
-from promptsync.emulator.faults import FaultConfig
-from promptsync.emulator.server import (
-    DEFAULT_API_KEY,
-    DEFAULT_PROJECT_ID,
-    EmulatorSettings,
-    RunningEmulator,
-    emulator_subprocess,
-    running_emulator,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from promptsync.emulator.faults import FaultConfig
+    from promptsync.emulator.server import (
+        DEFAULT_API_KEY,
+        DEFAULT_PROJECT_ID,
+        EmulatorSettings,
+        RunningEmulator,
+        emulator_subprocess,
+        running_emulator,
+    )
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -22,3 +30,15 @@ __all__ = [
     "emulator_subprocess",
     "running_emulator",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FaultConfig":
+        from promptsync.emulator.faults import FaultConfig
+
+        return FaultConfig
+    if name in __all__:
+        from promptsync.emulator import server
+
+        return getattr(server, name)
+    raise AttributeError(name)

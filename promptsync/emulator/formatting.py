@@ -27,8 +27,20 @@ PROVIDER_FLAVORS = {
     "perplexity": "perplexity_chat",
     "llama": "llama_3_chat",
 }
-FLAVORS = frozenset({*PROVIDER_FLAVORS.values(), "openai_responses"})
-_NO_SYSTEM = {
+FLAVORS = (  # in the order of Freeplay's SDK documentation
+    "openai_chat",
+    "azure_openai_chat",
+    "openai_responses",
+    "anthropic_chat",
+    "gemini_chat",
+    "gemini_api_chat",
+    "amazon_bedrock_converse",
+    "llama_3_chat",
+    "mistral_chat",
+    "baseten_mistral_chat",
+    "perplexity_chat",
+)
+SEPARATE_SYSTEM = {
     "anthropic_chat",
     "gemini_chat",
     "gemini_api_chat",
@@ -94,7 +106,7 @@ def _gemini_role(role: str) -> str:
 
 
 def format_messages(flavor: str, messages: list[dict[str, Any]]) -> Any:
-    kept = [m for m in messages if flavor not in _NO_SYSTEM or m["role"] != "system"]
+    kept = [m for m in messages if flavor not in SEPARATE_SYSTEM or m["role"] != "system"]
     if flavor in ("gemini_chat", "gemini_api_chat"):
         return [{"role": _gemini_role(m["role"]), "parts": [{"text": m["content"]}]} for m in kept]
     if flavor == "openai_responses":

@@ -1,0 +1,77 @@
+"""What every registry backend offers, and the factory that opens the configured one.
+
+A backend reads snapshots (environment → template → version), executes the plan's neutral
+operations, and declares its capabilities. It owns its wire format: request bodies are built
+from the plan's content at apply time, responses become `RemoteVersion`s. See
+docs/architecture.md ("How to add a backend").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from promptsync.backends.http import BackendError
+from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
+from promptsync.remote import Capabilities, RemoteVersion, Snapshot
+
+if TYPE_CHECKING:
+    from promptsync.credentials import ApiKey
+    from promptsync.settings import Settings
+
+__all__ = ["Backend", "BackendError", "Connection", "open_backend"]
+
+
+class Backend(Protocol):
+    """One registry workspace (a Freeplay project, a PromptLayer workspace)."""
+
+    capabilities: Capabilities
+    ref: BackendRef
+
+    @property
+    def requests(self) -> int:
+        """Requests sent so far, retries included."""
+
+    def read(self, environments: Sequence[str]) -> dict[str, Snapshot]:
+        """One snapshot per environment (`latest` included when asked), by list requests only."""
+
+    def preflight(self, environments: Sequence[str]) -> None:
+        """Raise BackendError naming any environment the registry does not have."""
+
+    def create_version(self, op: CreateVersion) -> RemoteVersion:
+        """Create the version (deployed to `op.environments`) and return what the server holds.
+
+        Never creates a duplicate: a failure that may have been committed is checked first.
+        """
+
+    def deploy(self, op: DeployVersion, template_id: str, version_id: str) -> None:
+        """Point `op.environments` at the existing version."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach the registry: the key and the request options."""
+
+    api_key: ApiKey
+    timeout: float = 30.0
+    retry_delay: float = 5.0
+    on_retry: Callable[[str], None] | None = None
+
+
+def open_backend(settings: Settings, connection: Connection) -> Backend:
+    """The backend `promptsync.yaml` names, connected."""
+    if settings.config.backend == "promptlayer":  # pragma: no cover - added with PromptLayer
+        raise BackendError("the promptlayer backend is not available yet")
+    from promptsync.backends.freeplay.client import FreeplayBackend
+
+    return FreeplayBackend(
+        settings.api_url,
+        settings.require_project_id(),
+        connection.api_key,
+        timeout=connection.timeout,
+        retry_delay=connection.retry_delay,
+        on_retry=connection.on_retry,
+    )

@@ -1,0 +1,1 @@
+"""Freeplay: prompt templates of one project, environments as deployment targets."""

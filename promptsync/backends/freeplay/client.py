@@ -1,0 +1,168 @@
+"""The Freeplay backend: one project over HTTP (bearer auth), reads by `/all/<env>` only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
+
+from promptsync.backends.freeplay.wire import (
+    ShapeError,
+    create_body,
+    environments_page,
+    read_all,
+    read_created,
+)
+from promptsync.backends.http import BackendError, HttpSession
+from promptsync.credentials import ApiKey
+from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
+from promptsync.remote import Capabilities, RemoteVersion, Snapshot
+
+# Freeplay reuses an identical version instead of creating one, without comparing `provider`.
+CAPABILITIES = Capabilities(
+    latest_follows_newest=True,
+    create_deploys=True,
+    deduplicates=True,
+    dedup_ignores=frozenset({"provider"}),
+)
+_PROJECT_URL = re.compile(r"/api/v2/projects/([^/]+)/?$")
+
+
+def api_base(api_url: str, project_id: str | None = None) -> str:
+    """Accept the instance root, `…/api`, `…/api/v2` or `…/api/v2/projects/<id>`; return
+    `<root>/api/v2`. A project id in the URL must be the configured one."""
+    root = api_url.rstrip("/")
+    match = _PROJECT_URL.search(root)
+    if match:
+        if project_id is not None and match.group(1) != project_id:
+            raise BackendError(
+                f"api_url ends in /api/v2/projects/{match.group(1)} but project_id is"
+                f" {project_id}; set api_url to the instance root (e.g. https://app.freeplay.ai)"
+            )
+        root = root[: match.start()]
+    for suffix in ("/api/v2", "/api"):
+        if root.endswith(suffix):
+            root = root[: -len(suffix)]
+            break
+    return f"{root}/api/v2"
+
+
+def quote_name(name: str) -> str:
+    """A template name as one path segment: `/` is %2F, and dots are encoded so that `.` or
+    `..` are never removed by URL normalization."""
+    return quote(name, safe="").replace(".", "%2E")
+
+
+def _hint(status: int, message: str) -> str:
+    if status == 401:
+        return " (check FREEPLAY_API_KEY)"
+    if status == 404 and "project" in message.lower():
+        return " (check project_id)"
+    return ""
+
+
+class FreeplayBackend:
+    """One Freeplay project. Thread-safe: snapshots are read concurrently."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        api_url: str,
+        project_id: str,
+        api_key: ApiKey,
+        *,
+        timeout: float = 30.0,
+        retry_delay: float = 5.0,
+        on_retry: Callable[[str], None] | None = None,
+        session: HttpSession | None = None,
+    ) -> None:
+        self.project_id = project_id
+        self.ref = BackendRef(kind="freeplay", api_url=api_url, project_id=project_id)
+        self.http = session or HttpSession(
+            api_base(api_url, project_id),
+            {"Authorization": f"Bearer {api_key.reveal()}"},
+            hint=_hint,
+            timeout=timeout,
+            retry_delay=retry_delay,
+            on_retry=on_retry,
+        )
+
+    @property
+    def requests(self) -> int:
+        return self.http.requests
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> FreeplayBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _templates(self) -> str:
+        return f"/projects/{quote(self.project_id, safe='')}/prompt-templates"
+
+    def _read_one(self, environment: str, cache: dict[str, RemoteVersion]) -> Snapshot:
+        path = f"{self._templates}/all/{quote(environment, safe='')}"
+        response = self.http.send("GET", path)
+        try:
+            return read_all(response.content, cache)
+        except ShapeError as exc:
+            raise BackendError(
+                f"{self.http.shown('GET', path)}: {response.status_code} {exc}"
+            ) from None
+
+    def read(self, environments: Sequence[str]) -> dict[str, Snapshot]:
+        """One request per environment, concurrently; shared versions are parsed once."""
+        cache: dict[str, RemoteVersion] = {}
+        with ThreadPoolExecutor(max_workers=max(1, len(environments))) as pool:
+            results = list(pool.map(lambda env: self._read_one(env, cache), environments))
+        return dict(zip(environments, results, strict=True))
+
+    def preflight(self, environments: Sequence[str]) -> None:
+        known: set[str] = set()
+        page = 1
+        while True:
+            payload = self.http.json(
+                "GET", "/environments", params={"page": page, "page_size": 100}
+            )
+            try:
+                names, more = environments_page(payload)
+            except ShapeError as exc:
+                raise BackendError(f"{self.http.shown('GET', '/environments')}: {exc}") from None
+            known.update(names)
+            if not more or page >= 100:
+                break
+            page += 1
+        missing = [e for e in environments if e not in known and e != "latest"]
+        if missing:
+            raise BackendError(
+                f"environment(s) {', '.join(missing)} do not exist in this Freeplay project;"
+                " create them in Freeplay (or remove them from promptsync.yaml) — nothing was"
+                " changed"
+            )
+
+    def create_version(self, op: CreateVersion) -> RemoteVersion:
+        # A retried create is safe: the request is byte-identical (provenance included) and
+        # Freeplay reuses an identical version deployed in a target environment.
+        path = (
+            f"{self._templates}/name/{quote_name(op.name)}/versions"
+            "?create_template_if_not_exists=true"
+        )
+        payload = self.http.json("POST", path, create_body(op))
+        try:
+            return read_created(payload)
+        except ShapeError as exc:
+            raise BackendError(f"{self.http.shown('POST', path)}: {exc}") from None
+
+    def deploy(self, op: DeployVersion, template_id: str, version_id: str) -> None:
+        path = (
+            f"{self._templates}/id/{quote(template_id, safe='')}/versions/"
+            f"{quote(version_id, safe='')}/environments"
+        )
+        # Any 2xx is success, an empty 200 or a 204 included.
+        self.http.send("POST", path, {"environments": list(op.environments)})

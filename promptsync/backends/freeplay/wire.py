@@ -1,0 +1,207 @@
+"""Freeplay's JSON ↔ promptsync's neutral types. Pure: no I/O, no httpx.
+
+A tolerant reader: unknown fields anywhere are ignored (a newer `format_version`, a filled
+`provider_info`, a tool's `strict`); each template of a list is read on its own, and one that
+cannot be modelled becomes an `Unreadable` entry instead of failing the whole response.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from promptsync.identity import make_content, message, remote_version, tools
+from promptsync.models import ChatMessage
+from promptsync.plan_models import CreateVersion
+from promptsync.remote import RemoteVersion, Snapshot, Unreadable
+
+
+class ShapeError(ValueError):
+    """A response that does not have the documented shape; the message names the field."""
+
+
+class _Bad(ValueError):
+    """One template that cannot be modelled (the message says which part and why)."""
+
+
+def _text(value: Any, where: str, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise _Bad(f"{where} is {_kind(value)}, not text")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _messages(raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        raise _Bad(f"content is {_kind(raw)}, not a list of messages")
+    out = []
+    for i, m in enumerate(raw):
+        if not isinstance(m, dict):
+            raise _Bad(f"content[{i}] is {_kind(m)}, not a message")
+        if m.get("kind") is not None:
+            out.append(message(None, None, _text(m["kind"], f"content[{i}].kind"), None))
+            continue
+        role = _text(m.get("role"), f"content[{i}].role")
+        text = _text(m.get("content"), f"content[{i}].content")
+        slots = m.get("media_slots")
+        if slots is not None and not (
+            isinstance(slots, list) and all(isinstance(s, dict) for s in slots)
+        ):
+            raise _Bad(f"content[{i}].media_slots is not a list of slots")
+        out.append(message(role, text, None, slots))
+    return out
+
+
+def _tools(raw: Any) -> list[dict[str, Any]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise _Bad(f"tool_schema is {_kind(raw)}, not a list")
+    for i, tool in enumerate(raw):
+        if not isinstance(tool, dict):
+            raise _Bad(f"tool_schema[{i}] is {_kind(tool)}, not a tool")
+        _text(tool.get("name"), f"tool_schema[{i}].name")
+    return tools(raw)
+
+
+def _object(value: Any, where: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _Bad(f"{where} is {_kind(value)}, not an object")
+    return value
+
+
+def read_template(raw: Mapping[str, Any]) -> RemoteVersion:
+    """One PlainPromptTemplate → RemoteVersion; raises _Bad when it cannot be modelled."""
+    metadata = _object(raw.get("metadata"), "metadata") or {}
+    content = make_content(
+        messages=_messages(raw.get("content")),
+        provider=_text(metadata.get("provider"), "metadata.provider", optional=True),
+        model=_text(metadata.get("model"), "metadata.model", optional=True),
+        llm_parameters=_object(metadata.get("params"), "metadata.params"),
+        tool_schema=_tools(raw.get("tool_schema")),
+        output_schema=_object(raw.get("output_schema"), "output_schema"),
+    )
+    return remote_version(
+        template_id=str(_text(raw.get("prompt_template_id"), "prompt_template_id")),
+        version_id=str(_text(raw.get("prompt_template_version_id"), "prompt_template_version_id")),
+        name=str(_text(raw.get("prompt_template_name"), "prompt_template_name")),
+        content=content,
+        version_name=_text(raw.get("version_name"), "version_name", optional=True),
+        version_description=_text(
+            raw.get("version_description"), "version_description", optional=True
+        ),
+    )
+
+
+def _load(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ShapeError("response is not valid JSON") from None
+
+
+def read_all(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Snapshot:
+    """The body of `GET …/prompt-templates/all/<env>` → a snapshot.
+
+    `cache` (version id → version) lets the environments of one plan share the versions they
+    have in common, so each is normalized and hashed once.
+    """
+    data = _load(raw)
+    templates = data.get("prompt_templates") if isinstance(data, dict) else None
+    if not isinstance(templates, list):
+        raise ShapeError("unexpected response shape: no list 'prompt_templates'")
+    versions: dict[str, RemoteVersion] = {}
+    unreadable: dict[str, Unreadable] = {}
+    for i, item in enumerate(templates):
+        name = item.get("prompt_template_name") if isinstance(item, dict) else None
+        if not isinstance(name, str):
+            raise ShapeError(
+                f"unexpected response shape at prompt_templates.{i}.prompt_template_name:"
+                f" {_kind(name) if name is not None else 'missing'}, not text"
+            )
+        assert isinstance(item, dict)
+        version_id = item.get("prompt_template_version_id")
+        cached = (
+            cache.get(version_id) if cache is not None and isinstance(version_id, str) else None
+        )
+        if cached is not None and cached.name == name:
+            versions[name] = cached
+            continue
+        try:
+            version = read_template(item)
+        except _Bad as exc:
+            unreadable[name] = Unreadable(
+                name,
+                str(exc),
+                item.get("prompt_template_id")
+                if isinstance(item.get("prompt_template_id"), str)
+                else None,
+                version_id if isinstance(version_id, str) else None,
+            )
+            continue
+        versions[name] = version
+        if cache is not None:
+            cache[version.version_id] = version
+    return Snapshot(versions, unreadable)
+
+
+def read_created(payload: Any) -> RemoteVersion:
+    """A create-version response (PlainPromptTemplate)."""
+    if not isinstance(payload, dict):
+        raise ShapeError("unexpected response shape: not an object")
+    try:
+        return read_template(payload)
+    except _Bad as exc:
+        raise ShapeError(f"unexpected response shape: {exc}") from None
+
+
+def create_body(op: CreateVersion) -> dict[str, Any]:
+    """The body of `POST …/name/<name>/versions` for a create operation."""
+    c = op.content
+    body: dict[str, Any] = {
+        "template_messages": [
+            message(m.role, m.content, None, m.media_slots)
+            if isinstance(m, ChatMessage)
+            else {"kind": m.kind}
+            for m in c.messages
+        ],
+        "provider": c.provider,
+        "model": c.model,
+        "llm_parameters": dict(c.llm_parameters) if c.llm_parameters else None,
+        "tool_schema": [
+            {"name": t.name, "description": t.description, "parameters": t.parameters}
+            for t in c.tool_schema
+        ]
+        or None
+        if c.tool_schema
+        else None,
+        "output_schema": c.output_schema,
+        "version_name": c.version_name,
+        "version_description": c.version_description,
+    }
+    if op.environments:  # none: Freeplay deploys to latest only ("latest if none specified")
+        body["environments"] = list(op.environments)
+    return body
+
+
+def environments_page(payload: Any) -> tuple[list[str], bool]:
+    """`GET /api/v2/environments`: (names on this page, whether there are more pages)."""
+    items = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(items, list):
+        raise ShapeError("unexpected response shape: no list 'data'")
+    names = [e["name"] for e in items if isinstance(e, dict) and isinstance(e.get("name"), str)]
+    pagination = payload.get("pagination")
+    more = bool(pagination.get("has_next")) if isinstance(pagination, dict) else False
+    return names, more

@@ -1,0 +1,190 @@
+"""One HTTP session to a registry (httpx): timeouts, retries with backoff, one-line errors.
+
+Shared by every backend. Errors name the method and path (never headers); JSON error bodies are
+shown whether they say `{"message": …}`, `{"error": …}` or `{"detail": …}`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from promptsync import __version__
+from promptsync.errors import PromptsyncError
+
+MAX_RETRY_AFTER = 120.0
+
+
+class BackendError(PromptsyncError):
+    """A request that failed for good; `status` is None for transport failures.
+
+    `ambiguous`: the request may have been processed although no success was seen (a timeout,
+    a dropped connection, a 5xx): a write must be checked before it is tried again.
+    """
+
+    def __init__(self, message: str, status: int | None = None, ambiguous: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.ambiguous = ambiguous
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return min(max(parsed.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER)
+
+
+def error_message(response: httpx.Response) -> str:
+    """The server's own words from an error response, on one line (at most 300 characters)."""
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    message: Any = ""
+    if isinstance(payload, dict):
+        for key in ("message", "error", "detail", "errors"):
+            value = payload.get(key)
+            if isinstance(value, dict):  # {"error": {"message": …}}
+                value = value.get("message") or value.get("detail") or value
+            if value:
+                message = value
+                break
+    text = message if isinstance(message, str) else str(message)
+    return " ".join(text.split())[:300] or response.reason_phrase
+
+
+class HttpSession:
+    """Requests to one base URL. Thread-safe (httpx.Client is), so snapshots are read in
+    parallel; `requests` counts every request sent, retries included."""
+
+    def __init__(
+        self,
+        base: str,
+        headers: Mapping[str, str],
+        *,
+        hint: Callable[[int, str], str] = lambda status, message: "",
+        timeout: float = 30.0,
+        retries: int = 3,
+        retry_delay: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[str], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base = base.rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self._hint = hint
+        self._sleep = sleep
+        self._on_retry = on_retry
+        self._http = httpx.Client(
+            timeout=timeout,
+            headers={"User-Agent": f"promptsync/{__version__}", **headers},
+            transport=transport
+            or httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+        )
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    @property
+    def host(self) -> str:
+        url = httpx.URL(self.base)
+        return f"{url.host}:{url.port}" if url.port else str(url.host)
+
+    def shown(self, method: str, path: str) -> str:
+        return f"{method} {httpx.URL(self.base).path}{path}"
+
+    def _problem(self, exc: httpx.TransportError) -> str:
+        if isinstance(exc, httpx.TimeoutException):
+            return f"timed out after {self.timeout:g} s"
+        if isinstance(exc, httpx.ConnectError):
+            return f"cannot connect to {self.host}"
+        if isinstance(exc, httpx.RemoteProtocolError):
+            return "the server closed the connection without a response"
+        return f"network error ({type(exc).__name__})"
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        retry: bool = True,
+    ) -> httpx.Response:
+        """Send; retry 5xx, 429 and transport errors (never other 4xx) unless `retry` is off.
+
+        Raises BackendError, with `ambiguous` set when a write may have happened anyway.
+        """
+        shown = self.shown(method, path)
+        attempts = self.retries + 1 if retry else 1
+        for attempt in range(attempts):
+            delay = self.retry_delay * 2**attempt
+            last = attempt + 1 == attempts
+            suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
+            try:
+                with self._lock:
+                    self.requests += 1
+                response = self._http.request(method, self.base + path, json=body, params=params)
+            except httpx.TransportError as exc:
+                problem = self._problem(exc)
+                ambiguous = not isinstance(exc, httpx.ConnectError)
+                if last:
+                    raise BackendError(f"{shown}: {problem}{suffix}", None, ambiguous) from None
+                self._wait(delay, f"{shown}: {problem}")
+                continue
+            status = response.status_code
+            if status >= 500 or status == 429:
+                if last:
+                    raise self._error(shown, response, suffix, ambiguous=status >= 500)
+                wait = _retry_after(response)
+                self._wait(max(delay, wait or 0.0), f"{shown}: {status}")
+                continue
+            if status >= 400:
+                raise self._error(shown, response, "")
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, seconds: float, why: str) -> None:
+        if self._on_retry:
+            self._on_retry(f"{why}; retrying in {seconds:g} s")
+        self._sleep(seconds)
+
+    def _error(
+        self, shown: str, response: httpx.Response, suffix: str, *, ambiguous: bool = False
+    ) -> BackendError:
+        message = error_message(response)
+        status = response.status_code
+        hint = self._hint(status, message)
+        return BackendError(f"{shown}: {status} {message}{hint}{suffix}", status, ambiguous)
+
+    def json(
+        self, method: str, path: str, body: Any = None, *, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        """Send and return the parsed JSON body."""
+        response = self.send(method, path, body, params=params)
+        try:
+            return response.json()
+        except ValueError:
+            raise BackendError(
+                f"{self.shown(method, path)}: {response.status_code} response is not valid JSON",
+                response.status_code,
+            ) from None

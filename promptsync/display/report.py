@@ -1,0 +1,25 @@
+"""An apply report for a terminal or a job log."""
+
+from __future__ import annotations
+
+from promptsync.display.lines import visible
+from promptsync.jobs import Report
+
+
+def report_text(report: Report) -> str:
+    c = report.counts()
+    done = f"{c['created']} created, {c['updated']} updated, {c['promoted']} promoted"
+    if report.ok:
+        return f"Apply complete: {done}. Remote verified.\n"
+    lines = []
+    if report.interrupted:
+        lines.append("Apply interrupted: operations not yet started were skipped.")
+    failed = [r for r in report.results if r.outcome == "failed"]
+    if failed:
+        lines.append(f"Apply failed: {len(failed)} of {len(report.results)} operations failed:")
+        lines += [f"  {r.operation.name}: {r.error}" for r in failed]
+    lines += [f"Remote does not match the plan: {m}" for m in report.mismatches]
+    if report.unverified:
+        lines.append(f"Could not verify the remote: {report.unverified}")
+    lines.append(f"Done so far: {done}. Run apply again to converge.")
+    return "\n".join(visible(line) for line in lines) + "\n"

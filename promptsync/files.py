@@ -1,0 +1,22 @@
+"""Writing files safely: whole or not at all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from promptsync.errors import PromptsyncError
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and a rename, so a reader never sees half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise PromptsyncError(f"cannot write {path}: {exc.strerror}") from None

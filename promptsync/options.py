@@ -1,0 +1,105 @@
+"""Command-line options shared by the CLI and the GitHub Action driver (which parses its
+`args` input with the same definitions). Light: click only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+F = Callable[..., Any]
+
+
+def remote_options(fn: F) -> F:
+    """Options of the commands that talk to the registry."""
+    fn = click.option(
+        "--api-key-file",
+        metavar="PATH",
+        help="Read the API key from this file instead of the environment"
+        " (FREEPLAY_API_KEY / PROMPTLAYER_API_KEY).",
+    )(fn)
+    fn = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=30.0,
+        show_default=True,
+        help="Seconds before a request times out.",
+    )(fn)
+    return click.option(
+        "--retry-delay",
+        type=click.FloatRange(min=0),
+        default=5.0,
+        show_default=True,
+        help="Seconds before the first retry (doubling after each).",
+    )(fn)
+
+
+env_option = click.option(
+    "--env", multiple=True, metavar="ENV", help="Only act on this managed environment (repeatable)."
+)
+template_option = click.option(
+    "--template",
+    multiple=True,
+    metavar="GLOB",
+    help="Only templates whose name matches (repeatable).",
+)
+changed_since_option = click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only templates whose files changed since this git revision.",
+)
+parallelism_option = click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Operations in flight at once.",
+)
+
+
+def selection(kw: dict[str, Any]) -> Any:
+    from promptsync.project import Selection
+
+    return Selection(
+        environments=tuple(kw.get("env", ())),
+        templates=tuple(kw.get("template", ())),
+        changed_since=kw.get("changed_since"),
+    )
+
+
+def remote(kw: dict[str, Any]) -> Any:
+    from promptsync.jobs import RemoteOptions
+
+    return RemoteOptions(
+        api_key_file=kw.get("api_key_file"),
+        timeout=kw.get("timeout", 30.0),
+        retry_delay=kw.get("retry_delay", 5.0),
+    )
+
+
+@click.command()
+@env_option
+@template_option
+@changed_since_option
+@remote_options
+def plan_arguments(**kw: Any) -> dict[str, Any]:
+    """What the Action's `args` may hold for plan."""
+    return kw
+
+
+@click.command()
+@click.argument("planfile", required=False)
+@parallelism_option
+@env_option
+@template_option
+@remote_options
+def apply_arguments(**kw: Any) -> dict[str, Any]:
+    """What the Action's `args` may hold for apply."""
+    return kw
+
+
+def parse(command: click.Command, args: list[str]) -> dict[str, Any]:
+    """Parse `args` with a command's options (raises click.UsageError)."""
+    with command.make_context(command.name or "args", list(args)) as ctx:
+        return dict(ctx.params)

@@ -1,0 +1,123 @@
+"""The user's project: settings, the prompt files, the managed environments, what is selected."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from promptsync.desired import LoadedPrompts, PromptSource
+from promptsync.errors import Issue, LoadError, PromptsyncError
+from promptsync.load import display_path, load_prompts
+from promptsync.remote import LATEST
+from promptsync.settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a plan is limited to: environments, template globs, files changed since a ref."""
+
+    environments: Sequence[str] = ()
+    templates: Sequence[str] = ()
+    changed_since: str | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    settings: Settings
+    loaded: LoadedPrompts
+
+    @cached_property
+    def managed(self) -> list[str]:
+        """The config's list, else every environment named in a file (first appearance order)."""
+        if self.settings.config.environments:
+            return list(self.settings.config.environments)
+        seen: list[str] = []
+        for source in self.loaded.sources:
+            for env in source.prompt.environments or []:
+                if env not in seen:
+                    seen.append(env)
+        return seen
+
+
+def open_project(config: str | None, environ: Mapping[str, str], cwd: Path) -> Project:
+    """Read the config and every prompt file (raises LoadError listing all problems)."""
+    settings = load_settings(config, environ, cwd)
+    if settings.config_path is None and not settings.prompts_dir.is_dir():
+        raise PromptsyncError(
+            f"no promptsync.yaml in {cwd} or any parent directory, and no prompts/ here;"
+            " run `promptsync init` to start a project (or pass --config)"
+        )
+    return Project(settings, load_prompts(settings.prompts_dir, settings.config.environments))
+
+
+def acting_environments(managed: Sequence[str], chosen: Sequence[str]) -> list[str]:
+    """The environments a plan may change: the managed ones (or those chosen) plus latest."""
+    for env in chosen:
+        if env not in managed and env != LATEST:
+            raise PromptsyncError(
+                f"--env {env}: not a managed environment (managed: {', '.join(managed) or 'none'})"
+            )
+    if not chosen:
+        return [*managed, LATEST]
+    return [e for e in [*managed, LATEST] if e in chosen]
+
+
+def matches(name: str, patterns: Sequence[str]) -> bool:
+    return not patterns or any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def template_filter(
+    project: Project, selection: Selection
+) -> Callable[[str, Sequence[PromptSource]], bool]:
+    """(template name, its files) → in scope? From --template globs and --changed-since."""
+    changed = None
+    if selection.changed_since:
+        from promptsync.gitinfo import changed_since  # git only when asked for
+
+        changed = changed_since(project.settings.root, selection.changed_since)
+
+    def in_scope(name: str, files: Sequence[PromptSource]) -> bool:
+        if not matches(name, selection.templates):
+            return False
+        if changed is None:
+            return True
+        return name in changed.removed_names or any(
+            Path(f.path).resolve() in changed.paths for f in files
+        )
+
+    return in_scope
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Every issue of the config and the prompt files, and what loaded when valid."""
+
+    loaded: LoadedPrompts | None
+    issues: list[Issue]
+    prompts_dir: str  # as shown to the user
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    def summary(self) -> str:
+        files = len(self.loaded.sources) if self.loaded else 0
+        templates = len(self.loaded.templates) if self.loaded else 0
+        return f"{self.prompts_dir}: {files} file(s), {templates} template(s) valid."
+
+
+def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Validation:
+    """Load config and prompts offline, collecting every issue instead of stopping at one."""
+    try:
+        settings = load_settings(config, environ, cwd)
+    except LoadError as exc:
+        return Validation(None, exc.issues, "prompts")
+    shown = display_path(settings.prompts_dir)
+    try:
+        loaded = load_prompts(settings.prompts_dir, settings.config.environments)
+    except LoadError as exc:
+        return Validation(None, exc.issues, shown)
+    return Validation(loaded, list(loaded.warnings), shown)

@@ -1,0 +1,84 @@
+"""The prompt files on disk as `pull` sees them: what exists, what would change, safe writes.
+
+A target is written where it really is (through a symbolic link inside the project), and
+never outside the project: a link that leads out of it is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from promptsync.errors import LoadError, PromptsyncError
+from promptsync.files import write_atomically
+from promptsync.load import display_path, find_prompt_files, parse_prompt
+from promptsync.pull import PulledFile
+
+
+def existing_files(prompts_dir: Path) -> dict[str, list[Path]]:
+    """Template name → files already defining it (files that do not parse are left alone)."""
+    found: dict[str, list[Path]] = {}
+    if not prompts_dir.is_dir():
+        return found
+    for path in find_prompt_files(prompts_dir):
+        try:
+            source, _ = parse_prompt(path.read_bytes(), display_path(path))
+        except (LoadError, OSError):
+            continue
+        found.setdefault(source.prompt.name, []).append(path)
+    return found
+
+
+def outside(path: Path, root: Path) -> str | None:
+    """Why writing `path` would leave `root` through a symbolic link (None: it would not)."""
+    real = Path(os.path.realpath(path))
+    if real.is_relative_to(Path(os.path.realpath(root))):
+        return None
+    link = next((p for p in (path, *path.parents) if p.is_symlink()), path)
+    return (
+        f"{display_path(link)} is a symbolic link to {os.path.realpath(link)}, outside the project"
+    )
+
+
+@dataclass(frozen=True)
+class FileChange:
+    symbol: str  # "+" new, "~" replaced, "-" removed
+    path: Path  # as the user sees it (inside the prompts directory)
+    pulled: PulledFile | None
+
+
+def file_changes(
+    prompts_dir: Path, files: list[PulledFile], existing: dict[str, list[Path]]
+) -> tuple[list[FileChange], list[Path]]:
+    """(what pull would do, the targets that are already up to date)."""
+    targets = {(prompts_dir / f.relative_path).absolute(): f for f in files}
+    changes: list[FileChange] = []
+    same: list[Path] = []
+    for path, pulled in targets.items():
+        if not path.exists():
+            changes.append(FileChange("+", path, pulled))
+        elif path.read_text(encoding="utf-8") != pulled.text:
+            changes.append(FileChange("~", path, pulled))
+        else:
+            same.append(path)
+    real_targets = {Path(os.path.realpath(p)) for p in targets}
+    for name in sorted({f.template for f in files}):
+        for path in existing.get(name, []):
+            if Path(os.path.realpath(path)) not in real_targets:
+                changes.append(FileChange("-", path.absolute(), None))
+    return changes, same
+
+
+def write_changes(changes: list[FileChange], root: Path) -> None:
+    """Write every change, or (when any target would leave the project) nothing at all."""
+    escaping = [why for c in changes if (why := outside(c.path, root))]
+    if escaping:
+        raise PromptsyncError(f"pull: {'; '.join(escaping)}; nothing was written")
+    for change in sorted(changes, key=lambda c: (c.path.as_posix(), c.symbol)):
+        if change.pulled is None:
+            change.path.unlink()
+        else:
+            real = Path(os.path.realpath(change.path))
+            real.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(real, change.pulled.text)
