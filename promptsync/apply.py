@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from promptsync.errors import PromptsyncError
 from promptsync.identity import short
 from promptsync.plan_models import CreateVersion, DeployVersion, Operation, Plan
-from promptsync.remote import RemoteVersion, Snapshots
+from promptsync.remote import LATEST, RemoteVersion, Snapshots
 
 if TYPE_CHECKING:
     from promptsync.backends.base import Backend
@@ -72,7 +72,7 @@ class Progress:
 
     def report(self, result: OpResult) -> None:
         op = result.operation
-        envs = ", ".join(op.environments) or "latest"
+        envs = ", ".join(op.environments) or LATEST
         create = isinstance(op, CreateVersion)
         if result.outcome == "succeeded":
             verb = (
@@ -233,7 +233,7 @@ def verify(plan: Plan, remote: Snapshots, results: Iterable[OpResult] = ()) -> l
             ):
                 problems.append("version_description differs")
             last = reused.get(change.name)
-            if problems and env == "latest" and last and served.version_id != last:
+            if problems and env == LATEST and last and served.version_id != last:
                 problems.append(
                     f"the registry answered the create with version {short(last)}, an older"
                     " identical version, and latest serves only the newest one: change"

@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from promptsync.models import PromptFile
+from promptsync.models import PromptFile, format_path
 from promptsync.remote import Content
 
 FIELD_ORDER = tuple(PromptFile.model_fields)  # diffs follow the file format's order
@@ -59,13 +59,6 @@ def _comparable(content: Content, extras: dict[str, str | None]) -> dict[str, An
     return {k: v for k, v in view.items() if v not in (None, {})}
 
 
-def _format_path(parts: list[Any]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _order(diff: Difference) -> tuple[int, str]:
     head = diff.path.split(".", 1)[0].split("[", 1)[0]
     return (FIELD_ORDER.index(head) if head in FIELD_ORDER else len(FIELD_ORDER), diff.path)
@@ -93,7 +86,7 @@ def differences(
             for level in report:
                 found.append(
                     Difference(
-                        _format_path(level.path(output_format="list")),
+                        format_path(level.path(output_format="list")),
                         None if level.t1 is notpresent else level.t1,
                         None if level.t2 is notpresent else level.t2,
                     )

@@ -21,6 +21,7 @@ from promptsync.models import (
     PromptFile,
     Tool,
     Variable,
+    format_path,
 )
 from promptsync.templating import mustache
 from promptsync.yamlread import DataPath, Document, read_document
@@ -112,13 +113,6 @@ def _value_at(data: Any, path: DataPath) -> Any:
     for part in path:
         data = data[part]
     return data
-
-
-def format_path(path: DataPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:

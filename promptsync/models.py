@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -21,10 +22,20 @@ from pydantic import (
     field_validator,
 )
 
+from promptsync.remote import LATEST
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ROLES = ("system", "user", "assistant")
 MEDIA_TYPES = ("image", "audio", "video", "file")
 SCHEMA_BASE = "https://promptsync.dev/schemas"
+
+
+def format_path(parts: Sequence[str | int]) -> str:
+    """A location in a document: `messages[2].content`, `llm_parameters.temperature`."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 def _no_control_chars(value: str) -> str:
@@ -92,7 +103,7 @@ TemplateName = Annotated[str, Field(min_length=1, max_length=256)]
 
 
 def _claimable_environment(value: str) -> str:
-    if value == "latest":
+    if value == LATEST:
         raise ValueError(
             "'latest' cannot be listed: it always points at the newest version"
             " (omit environments to compare this file with latest)"
@@ -107,7 +118,7 @@ ClaimableEnvironment = Annotated[EnvironmentName, AfterValidator(_claimable_envi
 
 
 def _managed_environment(value: str) -> str:
-    if value == "latest":
+    if value == LATEST:
         raise ValueError("'latest' is always compared and cannot be managed; remove it")
     return value
 

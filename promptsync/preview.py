@@ -61,7 +61,9 @@ def check_variables(values: dict[str, Any], where: str) -> None:
             )
 
 
-def render(prompt: PromptFile, values: dict[str, Any], flavor: str | None = None) -> Rendered:
+def format_prompt(
+    prompt: PromptFile, values: dict[str, Any], flavor: str | None = None
+) -> Rendered:
     flavor = flavor or default_flavor(prompt)
     if flavor not in formatting.FLAVORS:
         raise PromptsyncError(f"--flavor {flavor}: unknown flavor (known: {', '.join(FLAVORS)})")
@@ -73,7 +75,7 @@ def render(prompt: PromptFile, values: dict[str, Any], flavor: str | None = None
             notes.append("history placeholder left out: no history is given")
             continue
         used = used | mustache.variables(message.content)
-        bound.append({"role": message.role, "content": mustache.render(message.content, values)})
+        bound.append({"role": message.role, "content": mustache.bind(message.content, values)})
         if message.media_slots:
             notes.append(
                 f"{message.role} message: media slots"

@@ -40,7 +40,7 @@ def test_parse_errors(template: str, message: str, position: int) -> None:
 def test_render_like_freeplay_sdk() -> None:
     values = {"a": "<b>&", "flag": True, "obj": {"k": [1, 2]}, "items": [{"n": 1}, {"n": 2}]}
     text = "{{a}} {{flag}} {{obj}} {{missing}}|{{#items}}{{n}},{{/items}}"
-    assert mustache.render(text, values) == '<b>& True {"k":[1,2]} |1,2,'
+    assert mustache.bind(text, values) == '<b>& True {"k":[1,2]} |1,2,'
 
 
 def test_unterminated_tag_is_literal_text() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from promptsync.display.markdown import GITHUB_LIMIT, render_markdown
-from promptsync.display.text import render_text
+from promptsync.display.markdown import GITHUB_LIMIT, plan_markdown
+from promptsync.display.text import plan_text
 from promptsync.plan_models import BackendRef, GitInfo, Plan
 from tests.planning import SYSTEM, plan, remote, scope, snapshots, source
 
@@ -112,17 +112,17 @@ def check_golden(name: str, text: str) -> None:
 
 
 def test_text() -> None:
-    check_golden("plan.txt", render_text(scenario()))
+    check_golden("plan.txt", plan_text(scenario()))
 
 
 def test_text_colour() -> None:
-    coloured = render_text(scenario(), color=True)
+    coloured = plan_text(scenario(), color=True)
     check_golden("plan.ansi.txt", coloured)
     assert "\x1b[32m+ weather_agent" in coloured
 
 
 def test_markdown() -> None:
-    check_golden("plan.md", render_markdown(scenario(), title="promptsync.yaml"))
+    check_golden("plan.md", plan_markdown(scenario(), title="promptsync.yaml"))
 
 
 def test_json() -> None:
@@ -142,14 +142,14 @@ def test_no_changes() -> None:
             ),
         }
     )
-    assert render_text(empty) == "No changes. Your prompts match the remote.\n"
-    assert render_markdown(empty) == (
+    assert plan_text(empty) == "No changes. Your prompts match the remote.\n"
+    assert plan_markdown(empty) == (
         "### promptsync plan\n\n**No changes. Your prompts match the remote.**\n"
     )
 
 
 def test_same_inputs_byte_identical() -> None:
-    assert render_text(scenario()) == render_text(scenario())
+    assert plan_text(scenario()) == plan_text(scenario())
     assert scenario().model_dump_json() == scenario().model_dump_json()
 
 
@@ -171,7 +171,7 @@ def _huge(n: int, lines: int) -> Plan:
 
 
 def test_markdown_truncates_details_under_the_limit() -> None:
-    md = render_markdown(_huge(60, 40))
+    md = plan_markdown(_huge(60, 40))
     assert len(md) <= GITHUB_LIMIT
     assert "> **Truncated:** the details of" in md
     assert md.count("<details") < 60
@@ -179,7 +179,7 @@ def test_markdown_truncates_details_under_the_limit() -> None:
 
 
 def test_markdown_cuts_even_the_table_when_it_must() -> None:
-    md = render_markdown(_huge(2500, 1))
+    md = plan_markdown(_huge(2500, 1))
     assert len(md) <= GITHUB_LIMIT
     assert md.rstrip().endswith("to stay under GitHub's 65,536-character limit.")
 
@@ -191,7 +191,7 @@ def test_markdown_survives_awkward_names(name: str) -> None:
         snapshots(["prod"]),
         scope(managed=["prod"]),
     )
-    md = render_markdown(scenario().model_copy(update={"changes": body.changes}))
+    md = plan_markdown(scenario().model_copy(update={"changes": body.changes}))
     assert "<code>+ <script>" not in md
     if name == "<script>":
         assert "<code>+ &lt;script&gt;</code>" in md

@@ -11,7 +11,7 @@ from typing import TextIO
 
 from promptsync import console
 from promptsync.display.report import report_text
-from promptsync.display.text import render_text
+from promptsync.display.text import plan_text
 from promptsync.errors import PromptsyncError
 from promptsync.interrupts import INTERRUPTS
 from promptsync.jobs import (
@@ -81,7 +81,7 @@ def run_apply(
                 console.out("No changes. Your prompts match the remote.\n")
             return 0
         shown = console.out if fmt == "text" else (lambda text: console.err(text.rstrip("\n")))
-        shown(render_text(plan, color=color and fmt == "text"))
+        shown(plan_text(plan, color=color and fmt == "text"))
         if not planfile and not auto_approve:
             confirm(sys.stdin, sys.stdout if fmt == "text" else sys.stderr)
         stop = threading.Event()

@@ -21,9 +21,9 @@ import click
 
 from promptsync import console
 from promptsync.display.lines import summary_line
-from promptsync.display.markdown import render_markdown
+from promptsync.display.markdown import plan_markdown
 from promptsync.display.report import report_text
-from promptsync.display.text import render_text
+from promptsync.display.text import plan_text
 from promptsync.errors import PromptsyncError, messages
 from promptsync.files import write_atomically
 from promptsync.github import COMMENT_LIMIT, GitHub, GitHubError, append_summary, write_outputs
@@ -108,9 +108,9 @@ def _plan(title: str, inputs: Inputs, temp: Path) -> Outcome:
         write_atomically(path, plan.model_dump_json(indent=2) + "\n")
     except PromptsyncError as exc:
         return _failed(title, "plan", exc)
-    console.out(render_text(plan))
-    full = render_markdown(plan, title=title, limit=1_000_000)
-    comment = render_markdown(plan, title=title, limit=COMMENT_LIMIT - 500)
+    console.out(plan_text(plan))
+    full = plan_markdown(plan, title=title, limit=1_000_000)
+    comment = plan_markdown(plan, title=title, limit=COMMENT_LIMIT - 500)
     code = 2 if plan.has_changes else 0
     return Outcome(full, comment, summary_line(plan), plan.has_changes, code, str(path))
 
@@ -173,7 +173,7 @@ def _apply(title: str, inputs: Inputs, key_variable: str) -> Outcome:
                 console.out(line + "\n")
                 md = f"### promptsync apply — {title}\n\n✅ **{line}**\n"
                 return Outcome(md, None, line, False, 0)
-            emit(render_text(plan).rstrip("\n"))
+            emit(plan_text(plan).rstrip("\n"))
             with INTERRUPTS.defer(stop):
                 parallelism = kw.get("parallelism")
                 report = apply_plan(

@@ -12,7 +12,8 @@ from promptsync.desired import PromptSource
 from promptsync.emulator import formatting
 from promptsync.errors import PromptsyncError
 from promptsync.load import display_path, load_prompts
-from promptsync.preview import Rendered, check_variables, render
+from promptsync.preview import Rendered, check_variables, format_prompt
+from promptsync.remote import LATEST
 from promptsync.settings import load_settings
 from promptsync.yamlread import read_document
 
@@ -21,11 +22,11 @@ def choose(name: str, sources: list[PromptSource], env: str | None) -> PromptSou
     """The file claiming `env`; without --env, the env-less file (or the only file)."""
 
     def label(s: PromptSource) -> str:
-        return ", ".join(s.prompt.environments) if s.prompt.environments else "latest"
+        return ", ".join(s.prompt.environments) if s.prompt.environments else LATEST
 
     if env is not None:
         for source in sources:
-            if env in (source.prompt.environments or ["latest"]):
+            if env in (source.prompt.environments or [LATEST]):
                 return source
         raise PromptsyncError(
             f"template {name!r} has no version for {env}"
@@ -106,7 +107,7 @@ def run_render(
             if key not in values and declared.example is not None:
                 values[key] = declared.example
         check_variables(values, f"{source.path}: variables")
-    result = render(source.prompt, values, flavor)
+    result = format_prompt(source.prompt, values, flavor)
     if result.missing_variables:
         print(
             f"warning: variables not given, rendered as empty:"

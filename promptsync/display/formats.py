@@ -9,9 +9,9 @@ def plan_output(plan: Plan, fmt: str, color: bool) -> str:
     if fmt == "json":
         return plan.model_dump_json(indent=2) + "\n"
     if fmt == "markdown":
-        from promptsync.display.markdown import render_markdown  # jinja2 only when needed
+        from promptsync.display.markdown import plan_markdown  # jinja2 only when needed
 
-        return render_markdown(plan)
-    from promptsync.display.text import render_text
+        return plan_markdown(plan)
+    from promptsync.display.text import plan_text
 
-    return render_text(plan, color=color)
+    return plan_text(plan, color=color)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from promptsync.identity import short
 from promptsync.plan_models import Change, EnvironmentChange, FieldDiff, Plan
+from promptsync.remote import LATEST
 
 Style = Literal["create", "update", "promote", "remove", "breaking", "plain", "dim", "hunk"]
 Line = tuple[Style, str]
@@ -65,7 +66,7 @@ def change_body(change: Change) -> list[Line]:
     """Everything under a template's heading line, indented by the caller."""
     lines: list[Line] = [("dim", f"files: {', '.join(change.files)}")]
     lines.extend(_env_line(env, c) for env, c in change.environments.items())
-    if change.latest_after is not None and "latest" not in change.environments:
+    if change.latest_after is not None and LATEST not in change.environments:
         lines.append(
             (
                 "dim",

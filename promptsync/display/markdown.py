@@ -38,7 +38,7 @@ def _breaking_note(plan: Plan) -> str:
     return f" ⚠️ **{n} breaking change{'s' if n != 1 else ''}**: callers may silently break."
 
 
-def render_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> str:
+def plan_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> str:
     """Markdown that stays under `limit` characters: details are dropped from the end first."""
     bodies = {c.name: _body(c) for c in plan.changes}
     shown = list(plan.changes)

@@ -35,7 +35,7 @@ def _paint(line: Line, color: bool) -> str:
     return click.style(text, fg=_COLORS[style], bold=True if style == "breaking" else None)
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
+def plan_text(plan: Plan, *, color: bool = False) -> str:
     out: list[str] = []
     if plan.changes:
         out += [_paint(("dim", LEGEND), color), ""]

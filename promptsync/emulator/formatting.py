@@ -59,7 +59,7 @@ class _Renderer(pystache.Renderer):  # type: ignore[misc]
         return str(val)
 
 
-def render(text: str, variables: dict[str, Any]) -> str:
+def bind_text(text: str, variables: dict[str, Any]) -> str:
     return str(_Renderer().render(text, variables))
 
 
@@ -95,7 +95,7 @@ def metadata(body: dict[str, Any], flavor: str | None = None) -> dict[str, Any]:
 def bind(body: dict[str, Any], variables: dict[str, Any]) -> list[dict[str, Any]]:
     """Messages with variables inserted; history placeholders dropped (no history is sent)."""
     return [
-        {"role": m["role"], "content": render(m["content"], variables)}
+        {"role": m["role"], "content": bind_text(m["content"], variables)}
         for m in body["content"]
         if "kind" not in m
     ]

@@ -1,15 +1,14 @@
 """Mustache as Freeplay's SDK does it: pystache, no HTML escaping, dicts and lists as compact JSON.
 
-Also the static analysis the planner and validator need: which variables a template uses.
+The static analysis the planner and validator need (which variables a template uses), and
+binding values into a text.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import pystache
 from pystache import parser as pystache_parser
 
 
@@ -105,18 +104,11 @@ def variables(template: str) -> VariableUse:
     )
 
 
-class _FreeplayRenderer(pystache.Renderer):  # type: ignore[misc]
-    """The renderer Freeplay's SDK uses: identity escape and compact JSON for containers."""
+def bind(template: str, values: dict[str, Any]) -> str:
+    """One message's text with the values inserted, exactly as Freeplay's SDK does it.
 
-    def __init__(self) -> None:
-        super().__init__(escape=lambda s: s)
+    The implementation is the emulator's (Freeplay's contract, kept in one place).
+    """
+    from promptsync.emulator.formatting import bind_text
 
-    def str_coerce(self, val: Any) -> str:
-        if isinstance(val, dict | list):
-            return json.dumps(val, separators=(",", ":"))
-        return str(val)
-
-
-def render(template: str, values: dict[str, Any]) -> str:
-    """Render one message's text with the given variables, exactly as Freeplay's SDK does."""
-    return str(_FreeplayRenderer().render(template, values))
+    return bind_text(template, values)

@@ -17,7 +17,7 @@ from promptsync.backends.freeplay.wire import (
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.credentials import ApiKey
 from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
-from promptsync.remote import Capabilities, RemoteVersion, Snapshot
+from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot
 
 # Freeplay reuses an identical version instead of creating one, without comparing `provider`.
 CAPABILITIES = Capabilities(
@@ -138,7 +138,7 @@ class FreeplayBackend:
             if not more or page >= 100:
                 break
             page += 1
-        missing = [e for e in environments if e not in known and e != "latest"]
+        missing = [e for e in environments if e not in known and e != LATEST]
         if missing:
             raise BackendError(
                 f"environment(s) {', '.join(missing)} do not exist in this Freeplay project;"
