@@ -1,6 +1,6 @@
-"""A local, Freeplay-compatible prompt-template server (see docs/emulator.md).
+"""Local Freeplay- and PromptLayer-compatible prompt-template servers (see docs/emulator.md).
 
-Written from Freeplay's API contract alone: this package imports nothing else of promptsync.
+Written from each API's contract alone: this package imports nothing else of promptsync.
 """
 
 from promptsync.emulator.faults import FaultConfig
