@@ -84,3 +84,18 @@ def test_unknown_backend_is_a_usage_error() -> None:
     )
     assert proc.returncode == 1
     assert "'langfuse' is not one of 'freeplay', 'promptlayer'" in proc.stderr
+
+
+def test_settings_reject_what_does_not_apply() -> None:
+    from promptsync.emulator import EmulatorSettings, running_emulator
+
+    with pytest.raises(ValueError, match="unknown backend 'langfuse'"):
+        EmulatorSettings(backend="langfuse")
+    with pytest.raises(ValueError, match="--project-id does not apply"):
+        EmulatorSettings(backend="promptlayer", project_ids=["p"])
+    with pytest.raises(ValueError, match="publish_status must be 200 or 201"):
+        EmulatorSettings(backend="promptlayer", publish_status=204)
+    with running_emulator(backend="promptlayer", api_keys=["a", "b"]) as pl:
+        assert (pl.api_key, pl.project_id, pl.backend) == ("a", "", "promptlayer")
+        assert pl.url.startswith("http://127.0.0.1:")
+        assert pl.client().headers["X-API-KEY"] == "a"
