@@ -156,6 +156,8 @@ def test_list_filters_and_sorting(pl: PL) -> None:
         by_email = listing(client, created_by_email="a@example.com")
         later = listing(client, created_after="2999-01-01T00:00:00Z")
         earlier = listing(client, created_before="2999-01-01T00:00:00")
+        updated = listing(client, updated_after="2000-01-01T00:00:00+02:00")
+        not_updated = listing(client, updated_before="2000-01-01T00:00:00Z")
     assert sorted(i["prompt_name"] for i in by_name) == ["Support-Reply", "support_faq"]
     assert [i["prompt_name"] for i in wildcard] == ["support_faq"]  # _ and % are literal
     assert [i["prompt_name"] for i in percent] == ["100%"]
@@ -169,6 +171,7 @@ def test_list_filters_and_sorting(pl: PL) -> None:
     assert (deleted["total"], every["total"]) == (0, 4)
     assert (snippets["total"], not_snippets["total"], by_email["total"]) == (0, 4, 0)
     assert (later["total"], earlier["total"]) == (0, 4)
+    assert (updated["total"], not_updated["total"]) == (4, 0)
 
 
 def test_external_ids(pl: PL) -> None:
