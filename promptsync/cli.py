@@ -218,6 +218,13 @@ def render_command(g: Globals, /, name: str, **options: Any) -> int:
 
 
 @cli.command()
+@click.option(
+    "--backend",
+    type=click.Choice(["freeplay", "promptlayer"]),
+    default="freeplay",
+    show_default=True,
+    help="API to serve: Freeplay's under /api/v2, or PromptLayer's at the root.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
     "--port",
@@ -282,7 +289,7 @@ def render_command(g: Globals, /, name: str, **options: Any) -> int:
     help="Write the base URL to this file once listening (for scripts).",
 )
 def emulator(**options: Any) -> int:
-    """Run a local Freeplay-compatible server until interrupted."""
+    """Run a local Freeplay- or PromptLayer-compatible server until interrupted."""
     from promptsync.commands.emulator import run_emulator
 
     return run_emulator(**options)

@@ -10,6 +10,7 @@ from promptsync.errors import PromptsyncError
 
 def run_emulator(
     *,
+    backend: str,
     host: str,
     port: int,
     db: str,
@@ -26,7 +27,7 @@ def run_emulator(
     from promptsync.emulator import EmulatorSettings, FaultConfig
     from promptsync.emulator.server import serve
 
-    for project_id in project_ids:
+    for project_id in project_ids if backend == "freeplay" else ():
         try:
             uuid.UUID(project_id)
         except ValueError:
@@ -40,16 +41,20 @@ def run_emulator(
             project_ids=project_ids,
             environments=environments,
             faults=FaultConfig(fail_rate, fail_after_commit_rate, drop_rate, latency_ms, seed),
+            backend=backend,
         )
-        settings.grants()
+        if backend == "freeplay":
+            settings.grants()
     except ValueError as exc:
         raise PromptsyncError(f"emulator: {exc}") from None
 
     def ready(url: str) -> None:
-        projects = ", ".join(sorted({p for ps in settings.grants().values() for p in ps}))
-        print(
-            f"promptsync emulator listening on {url} (db: {db}; projects: {projects})", flush=True
-        )
+        if backend == "freeplay":
+            projects = ", ".join(sorted({p for ps in settings.grants().values() for p in ps}))
+            where = f"projects: {projects}"
+        else:
+            where = f"backend: {backend}"
+        print(f"promptsync emulator listening on {url} (db: {db}; {where})", flush=True)
         if ready_file:  # renamed into place, so a poller never reads half a URL
             partial = Path(f"{ready_file}.partial")
             partial.write_text(url + "\n", encoding="utf-8")

@@ -1,6 +1,6 @@
-"""A local, Freeplay-compatible prompt-template server (see docs/emulator.md).
+"""Local Freeplay- and PromptLayer-compatible prompt-template servers (see docs/emulator.md).
 
-Written from Freeplay's API contract alone: this package imports nothing else of promptsync.
+Written from each API's contract alone: this package imports nothing else of promptsync.
 Its `formatting` module is the one table of Freeplay's provider → flavor mapping and flavor
 shapes; `promptsync render` reads it too. The server parts are imported on first use, so that
 reading that table does not load the web stack.

@@ -1,15 +1,13 @@
-"""The emulator as one ASGI app: authentication, routing, fault injection and statistics."""
+"""The Freeplay emulator as one ASGI app: authentication and routing (faults, stats: `asgi`)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.responses import JSONResponse, Response
 
+from promptsync.emulator.asgi import FaultingApp, Respond
 from promptsync.emulator.faults import Faults, Stats
 from promptsync.emulator.routes import (
     UNAUTHORIZED,
@@ -17,7 +15,6 @@ from promptsync.emulator.routes import (
     Handler,
     error,
     key_sha256,
-    ok,
     path_uuid,
     resolve,
 )
@@ -26,24 +23,13 @@ from promptsync.emulator.store import Store, StoreError
 logger = logging.getLogger("promptsync.emulator")
 
 
-def _drop_connection(send: Send) -> None:
-    """Close the client connection without a response (uvicorn keeps the transport on `send`)."""
-    cycle: Any = getattr(send, "__self__", None)
-    transport: Any = getattr(cycle, "transport", None)
-    if transport is None:  # pragma: no cover - only under a server other than uvicorn
-        raise RuntimeError("cannot drop the connection under this server")
-    transport.abort()
-    cycle.disconnected = True  # so uvicorn does not try to answer 500 on the dead connection
-
-
-class EmulatorApp:
+class EmulatorApp(FaultingApp):
     def __init__(self, store: Store, keys: set[str], faults: Faults, stats: Stats) -> None:
+        super().__init__(faults, stats)
         self.store = store
         self.keys = keys  # sha256 of every accepted API key
-        self.faults = faults
-        self.stats = stats
 
-    def _authenticate(self, request: Request) -> str | None:
+    def authenticate(self, request: Request) -> str | None:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -51,39 +37,21 @@ class EmulatorApp:
         digest = key_sha256(token.strip())
         return digest if digest in self.keys else None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        raw_path = raw_path.split("?", 1)[0]
-        if raw_path.startswith("/_emulator/"):
-            await (await self._admin(request, raw_path))(scope, receive, send)
-            return
-        label, handler, params = resolve(scope["method"], raw_path)
-        body = await request.body()
-        decision = self.faults.decide(
-            scope["method"], f"{raw_path}?{scope['query_string']!r}", body
-        )
-        if self.faults.config.latency_ms:
-            await asyncio.sleep(self.faults.config.latency_ms / 1000)
-        if decision == "fail":
-            response: Response = error(500, "Injected failure before processing the request")
-        else:
-            response = await self._dispatch(request, label, handler, params)
-            if decision == "fail_after_commit":
-                response = error(500, "Injected failure after processing the request")
-        if decision == "drop":
-            self.stats.record(label, "dropped")
-            _drop_connection(send)
-            return
-        self.stats.record(label, str(response.status_code))
-        await response(scope, receive, send)
+    def error(self, status: int, message: str) -> JSONResponse:
+        return error(status, message)
+
+    def route(self, request: Request, raw_path: str) -> tuple[str, Respond]:
+        label, handler, params = resolve(request.method, raw_path)
+
+        async def respond() -> Response:
+            return await self._dispatch(request, label, handler, params)
+
+        return label, respond
 
     async def _dispatch(
         self, request: Request, label: str, handler: Handler | None, params: dict[str, str]
     ) -> Response:
-        key = self._authenticate(request)
+        key = self.authenticate(request)
         if key is None:
             return error(401, UNAUTHORIZED)
         if handler is None:
@@ -102,13 +70,3 @@ class EmulatorApp:
         except Exception:  # a bug in the emulator: answer like a server would, and log it
             logger.exception("unhandled error in %s", label)
             return error(500, "Internal server error")
-
-    async def _admin(self, request: Request, raw_path: str) -> Response:
-        if self._authenticate(request) is None:
-            return error(401, UNAUTHORIZED)
-        if raw_path == "/_emulator/stats" and request.method == "GET":
-            return ok({**self.stats.snapshot(), "fault_seed": self.faults.seed})
-        if raw_path == "/_emulator/stats/reset" and request.method == "POST":
-            self.stats.reset()
-            return ok({})
-        return error(404, "Not found")

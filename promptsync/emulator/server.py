@@ -9,23 +9,30 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Generic, Literal, overload
 
 import httpx
 import uvicorn
+from typing_extensions import TypeVar
 
 from promptsync.emulator.app import EmulatorApp
+from promptsync.emulator.asgi import FaultingApp
 from promptsync.emulator.faults import FaultConfig, Faults, Stats
+from promptsync.emulator.promptlayer.app import build_app as build_promptlayer
+from promptsync.emulator.promptlayer.store import Store as PromptLayerStore
 from promptsync.emulator.routes import key_sha256
 from promptsync.emulator.store import DEFAULT_ENVIRONMENTS, Store
 
 DEFAULT_API_KEY = "promptsync-emulator"
 DEFAULT_PROJECT_ID = "8f93dd00-2eb5-4ba2-9354-86d5c6831dfd"
 DEFAULT_DB = ".promptsync/emulator.sqlite"
+BACKENDS = ("freeplay", "promptlayer")
+Backend = Literal["freeplay", "promptlayer"]
+S = TypeVar("S", Store, PromptLayerStore, default=Store)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,26 @@ class EmulatorSettings:
     project_ids: Sequence[str] = ()
     environments: Sequence[str] = ()
     faults: FaultConfig = field(default_factory=FaultConfig)
+    backend: str = "freeplay"
+    # PromptLayer only: the status of a publish. The OpenAPI document says 200; the official
+    # SDK's async publish accepts only 201 (its sync one accepts any but 400).
+    publish_status: int = 200
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown backend {self.backend!r} (known: {', '.join(BACKENDS)})")
+        if self.backend == "promptlayer":
+            for flag, given in (
+                ("--project-id", self.project_ids),
+                ("--environment", self.environments),
+            ):
+                if given:
+                    raise ValueError(
+                        f"{flag} does not apply to --backend promptlayer (a key is one workspace;"
+                        " release labels are made as versions are published or labelled)"
+                    )
+        if self.publish_status not in (200, 201):
+            raise ValueError("publish_status must be 200 or 201")
 
     def grants(self) -> dict[str, list[str]]:
         """Which projects each key may use.
@@ -62,16 +89,18 @@ class EmulatorSettings:
 
 
 @dataclass
-class Emulator:
+class Emulator(Generic[S]):
     """A built emulator: the ASGI app with its store, stats and faults."""
 
-    app: EmulatorApp
-    store: Store
+    app: FaultingApp
+    store: S
     stats: Stats
     faults: Faults
 
 
-def build(settings: EmulatorSettings) -> Emulator:
+def build(settings: EmulatorSettings) -> Emulator[Any]:
+    if settings.backend == "promptlayer":
+        return _build_promptlayer(settings)
     grants = settings.grants()
     store = Store(settings.db)
     for name in (*DEFAULT_ENVIRONMENTS, *settings.environments):
@@ -84,6 +113,14 @@ def build(settings: EmulatorSettings) -> Emulator:
     faults = Faults(settings.faults)
     app = EmulatorApp(store, {key_sha256(k) for k in grants}, faults, stats)
     return Emulator(app, store, stats, faults)
+
+
+def _build_promptlayer(settings: EmulatorSettings) -> Emulator[PromptLayerStore]:
+    stats = Stats()
+    faults = Faults(settings.faults)
+    keys = list(settings.api_keys) or [DEFAULT_API_KEY]
+    app = build_promptlayer(settings.db, keys, faults, stats, settings.publish_status)
+    return Emulator(app, app.store, stats, faults)
 
 
 class _Server(uvicorn.Server):
@@ -142,24 +179,30 @@ def serve(settings: EmulatorSettings, on_ready: Callable[[str], None]) -> None:
 
 
 @dataclass
-class RunningEmulator:
-    """An emulator serving on a free localhost port (see `running_emulator`)."""
+class RunningEmulator(Generic[S]):
+    """An emulator serving on a free localhost port (see `running_emulator`).
+
+    For PromptLayer, `url` is the API root and `project_id` is empty (a key is one workspace).
+    """
 
     url: str
     api_key: str
     project_id: str
-    emulator: Emulator
+    emulator: Emulator[S]
+    backend: Backend = "freeplay"
 
     @property
     def stats(self) -> Stats:
         return self.emulator.stats
 
     @property
-    def store(self) -> Store:
+    def store(self) -> S:
         return self.emulator.store
 
     def client(self, **kwargs: Any) -> httpx.Client:
-        """An httpx client with the base URL `<url>/api/v2` and the bearer key set."""
+        """An httpx client with the key set: base URL `<url>/api/v2` (Freeplay) or `<url>`."""
+        if self.backend == "promptlayer":
+            return httpx.Client(base_url=self.url, headers={"X-API-KEY": self.api_key}, **kwargs)
         return httpx.Client(
             base_url=f"{self.url}/api/v2",
             headers={"Authorization": f"Bearer {self.api_key}"},
@@ -167,21 +210,47 @@ class RunningEmulator:
         )
 
 
+@overload
+def running_emulator(
+    db: str | Path = ...,
+    *,
+    backend: Literal["freeplay"] = ...,
+    api_keys: Sequence[str] = ...,
+    project_ids: Sequence[str] = ...,
+    environments: Sequence[str] = ...,
+    faults: FaultConfig | None = ...,
+    host: str = ...,
+) -> AbstractContextManager[RunningEmulator[Store]]: ...
+@overload
+def running_emulator(
+    db: str | Path = ...,
+    *,
+    backend: Literal["promptlayer"],
+    api_keys: Sequence[str] = ...,
+    faults: FaultConfig | None = ...,
+    host: str = ...,
+    publish_status: int = ...,
+) -> AbstractContextManager[RunningEmulator[PromptLayerStore]]: ...
 @contextmanager
 def running_emulator(
     db: str | Path = ":memory:",
     *,
+    backend: Backend = "freeplay",
     api_keys: Sequence[str] = (),
     project_ids: Sequence[str] = (),
     environments: Sequence[str] = (),
     faults: FaultConfig | None = None,
     host: str = "127.0.0.1",
-) -> Iterator[RunningEmulator]:
+    publish_status: int = 200,
+) -> Iterator[RunningEmulator[Any]]:
     """Start the emulator on a free port in a background thread; stop it on exit.
 
     >>> with running_emulator() as fp:
     ...     fp.client().get(f"/projects/{fp.project_id}/prompt-templates/all/latest").json()
     {'prompt_templates': []}
+    >>> with running_emulator(backend="promptlayer") as pl:
+    ...     pl.client().get("/prompt-templates").json()["items"]
+    []
     """
     settings = EmulatorSettings(
         db=str(db),
@@ -190,8 +259,15 @@ def running_emulator(
         project_ids=project_ids,
         environments=environments,
         faults=faults or FaultConfig(),
+        backend=backend,
+        publish_status=publish_status,
     )
-    grants = settings.grants()
+    if backend == "promptlayer":
+        key, project = (list(api_keys) or [DEFAULT_API_KEY])[0], ""
+    else:
+        grants = settings.grants()
+        key = next(iter(grants))
+        project = grants[key][0]
     emulator = build(settings)
     sock = _listen(host, 0)
     ready = threading.Event()
@@ -203,8 +279,7 @@ def running_emulator(
     try:
         if not ready.wait(timeout=30):
             raise RuntimeError("the emulator did not start within 30 s")
-        key = next(iter(grants))
-        yield RunningEmulator(_url(host, sock), key, grants[key][0], emulator)
+        yield RunningEmulator(_url(host, sock), key, project, emulator, backend)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -214,13 +289,15 @@ def running_emulator(
 
 @contextmanager
 def emulator_subprocess(
-    *args: str, timeout: float = 30.0
+    *args: str, timeout: float = 30.0, backend: Backend = "freeplay"
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`promptsync emulator` in its own process on a free port: yields (process, base URL).
 
     `args` are the CLI flags (`--db`, `--api-key`, fault flags, ...). The process is terminated
     on exit. Use it when the client under test must not share the emulator's interpreter.
+    For PromptLayer the base URL is the API root.
     """
+    backend_flags = [] if backend == "freeplay" else ["--backend", backend]
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready"
         proc = subprocess.Popen(
@@ -233,6 +310,7 @@ def emulator_subprocess(
                 "0",
                 "--ready-file",
                 str(ready),
+                *backend_flags,
                 *args,
             ],
             stdout=subprocess.PIPE,

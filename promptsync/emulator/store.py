@@ -1,22 +1,20 @@
 """Durable emulator state in SQLite: projects, environments, templates, versions, deployments.
 
 `latest` is never stored: it is derived as the newest non-deleted version of each template.
-Every write runs in one `BEGIN IMMEDIATE` transaction, so concurrent writers (threads or
-processes sharing the file) can neither lose nor duplicate a version.
+Every write runs in one `BEGIN IMMEDIATE` transaction (`sqlite.Database`), so concurrent writers
+(threads or processes sharing the file) can neither lose nor duplicate a version.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
+
+from promptsync.emulator.sqlite import Database
 
 LATEST = "latest"
 DEFAULT_ENVIRONMENTS = ("latest", "dev", "staging", "prod")
@@ -87,41 +85,9 @@ def identity(body: dict[str, Any], with_name: bool) -> tuple[Any, ...]:
     )
 
 
-class Store:
+class Store(Database):
     def __init__(self, path: str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        with self.transaction() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._db
+        super().__init__(path, _SCHEMA)
 
     # --- projects, keys, environments -------------------------------------------------------
 

@@ -79,7 +79,9 @@ def test_bad_flags_are_one_line_errors() -> None:
 
 
 def test_emulator_imports_nothing_else_of_promptsync() -> None:
-    for path in (REPO / "promptsync" / "emulator").glob("*.py"):
+    paths = sorted((REPO / "promptsync" / "emulator").rglob("*.py"))
+    assert any(p.parent.name == "promptlayer" for p in paths)
+    for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = []

@@ -1,0 +1,89 @@
+"""Request bodies and calls shared by the PromptLayer emulator tests, checked against the spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.emulator.openapi import PROMPTLAYER_SPEC, check
+
+# The example of the OpenAPI document's "Get Prompt Template Raw Data" response.
+SUPPORT_RESPONSE: dict[str, Any] = {
+    "type": "chat",
+    "messages": [
+        {
+            "role": "system",
+            "content": [{"type": "text", "text": "You are a helpful support assistant."}],
+        },
+        {"role": "user", "content": [{"type": "text", "text": "{user_message}"}]},
+    ],
+}
+GPT_4O = {"model": {"provider": "openai", "name": "gpt-4o", "parameters": {"temperature": 0.2}}}
+
+
+def chat(*texts: str, template_format: str = "f-string") -> dict[str, Any]:
+    """A chat template: a system message, then user messages."""
+    roles = ["system", *["user"] * (len(texts) - 1)]
+    return {
+        "type": "chat",
+        "messages": [
+            {
+                "role": role,
+                "content": [{"type": "text", "text": text}],
+                "template_format": template_format,
+            }
+            for role, text in zip(roles, texts, strict=True)
+        ],
+    }
+
+
+def publish_body(
+    name: str,
+    template: dict[str, Any] | None = None,
+    *,
+    labels: list[str] | None = None,
+    commit_message: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    tags: list[str] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "prompt_template": {"prompt_name": name},
+        "prompt_version": {
+            "prompt_template": template or SUPPORT_RESPONSE,
+            "commit_message": commit_message,
+            "metadata": metadata,
+        },
+    }
+    if tags is not None:
+        body["prompt_template"]["tags"] = tags
+    if labels is not None:
+        body["release_labels"] = labels
+    return body
+
+
+def publish(client: httpx.Client, name: str, *args: Any, **kwargs: Any) -> Any:
+    """Publish and check the response against the spec."""
+    response = client.post("/rest/prompt-templates", json=publish_body(name, *args, **kwargs))
+    return check(response, "POST", "/rest/prompt-templates", 200, PROMPTLAYER_SPEC)
+
+
+def get(client: httpx.Client, identifier: str, **body: Any) -> Any:
+    response = client.post(f"/prompt-templates/{identifier}", json=body)
+    return check(response, "POST", "/prompt-templates/{identifier}", 200, PROMPTLAYER_SPEC)
+
+
+def listing(client: httpx.Client, **params: Any) -> Any:
+    response = client.get("/prompt-templates", params=params)
+    return check(response, "GET", "/prompt-templates", 200, PROMPTLAYER_SPEC)
+
+
+def labels(client: httpx.Client, identifier: str) -> dict[str, int]:
+    """Label name -> version number, checked against the spec."""
+    response = client.get(f"/prompt-templates/{identifier}/labels")
+    body = check(response, "GET", "/prompt-templates/{identifier}/labels", 200, PROMPTLAYER_SPEC)
+    return {r["release_label"]: r["prompt_version_number"] for r in body["release_labels"]}
+
+
+def text_of(template: dict[str, Any], message: int = 0) -> str:
+    return template["messages"][message]["content"][0]["text"]  # type: ignore[no-any-return]
