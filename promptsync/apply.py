@@ -242,3 +242,29 @@ def verify(plan: Plan, remote: Snapshots, results: Iterable[OpResult] = ()) -> l
             if problems:
                 found.append(Mismatch(change.name, env, "; ".join(problems)))
     return found
+
+
+def duplicates(plan: Plan, remote: Snapshots, results: Iterable[OpResult]) -> list[str]:
+    """Versions this run created whose content another version now serves in their place —
+    another deploy of the same content ran at the same time (Freeplay never deletes either)."""
+    found = []
+    for result in results:
+        op = result.operation
+        if not isinstance(op, CreateVersion) or result.outcome != "succeeded" or result.reused:
+            continue
+        for env in op.environments:
+            snapshot = remote.get(env)
+            served = snapshot.get(op.name) if snapshot is not None else None
+            if (
+                served is not None
+                and served.hash == op.hash
+                and served.version_id != result.version_id
+            ):
+                found.append(
+                    f"{op.name}: version {short(result.version_id or '')} created by this run"
+                    f" duplicates version {short(served.version_id)}, which {env} serves: another"
+                    " deploy of the same content ran at the same time. Run deploys one at a"
+                    " time (a concurrency group)"
+                )
+                break
+    return found

@@ -324,10 +324,11 @@ def _usage_hint(exc: click.ClickException) -> str:
 def _run(argv: list[str] | None) -> int:
     from promptsync import console
     from promptsync.errors import PromptsyncError, messages
+    from promptsync.interrupts import Interrupted
 
     try:
         result: Any = cli.main(args=argv, prog_name="promptsync", standalone_mode=False)
-    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+    except (Interrupted, click.exceptions.Abort, KeyboardInterrupt):
         console.err("error: interrupted")
         return 130
     except click.exceptions.Exit as exc:

@@ -80,7 +80,7 @@ def last_commit(top: Path) -> Callable[[str], str | None]:
             return None
         if rel in dirty or rel not in known:
             return f"{head[-1][:7]}+dirty" if head[-1] else None
-        return known[rel]
+        return known[rel][:7]
 
     return commit_of
 

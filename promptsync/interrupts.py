@@ -19,6 +19,11 @@ from typing import Any
 HARD_STOP = 10
 
 
+class Interrupted(BaseException):
+    """Ctrl-C outside an apply. Not a KeyboardInterrupt, which click would catch and answer
+    with a blank line; like it, not an Exception, so no `except Exception` swallows it."""
+
+
 class Interrupts:
     def __init__(self) -> None:
         self.count = 0
@@ -34,7 +39,7 @@ class Interrupts:
             self.deferred.set()
             return
         if self.count == 1:
-            raise KeyboardInterrupt
+            raise Interrupted
 
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from promptsync import __version__
-from promptsync.apply import Mismatch, OpResult, execute, verify
+from promptsync.apply import Mismatch, OpResult, duplicates, execute, verify
 from promptsync.backends.base import Backend
 from promptsync.errors import PromptsyncError
 from promptsync.identity import content_hash, content_of, fingerprint
@@ -197,6 +197,7 @@ class Report:
     mismatches: list[Mismatch]
     interrupted: bool
     unverified: str | None = None  # why the remote could not be checked afterwards
+    duplicates: list[str] = field(default_factory=list)  # created twice by concurrent deploys
 
     @property
     def failed(self) -> list[OpResult]:
@@ -244,6 +245,7 @@ class Report:
             ],
             "mismatches": [str(m) for m in self.mismatches],
             "verify_error": self.unverified,
+            "duplicates": self.duplicates,
         }
 
 
@@ -255,6 +257,7 @@ NO_CHANGES_JSON: dict[str, Any] = {
     "operations": [],
     "mismatches": [],
     "verify_error": None,
+    "duplicates": [],
 }
 
 
@@ -270,14 +273,16 @@ def apply_plan(
     backend.preflight(plan.environments)
     results, interrupted = execute(plan, backend, parallelism=parallelism, emit=emit, stop=stop)
     mismatches: list[Mismatch] = []
+    twice: list[str] = []
     unverified = None
     if not interrupted:
         try:
             after = backend.read([LATEST, *plan.environments])
             mismatches = verify(plan, after, results)
+            twice = duplicates(plan, after, results)
         except PromptsyncError as exc:  # the operations' outcomes are still worth reporting
             unverified = str(exc)
-    return Report(plan, results, mismatches, interrupted, unverified)
+    return Report(plan, results, mismatches, interrupted, unverified, twice)
 
 
 # --- connecting -------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ PREFIX = "promptsync: "  # starts every version_description promptsync writes it
 
 
 def describer(root: Path | None, commit_of: Callable[[str], str | None]) -> Callable[[str], str]:
-    """file path → `promptsync: <path relative to root> @ <short commit>` (no commit: path only).
+    """file path → `promptsync: <path relative to root> @ <commit>` (no commit: path only).
 
-    `commit_of(path)` names the commit to record for a file.
+    `commit_of(path)` names the commit to record for a file, as it should be shown.
     """
 
     def describe(path: str) -> str:
@@ -21,7 +21,7 @@ def describer(root: Path | None, commit_of: Callable[[str], str | None]) -> Call
             with contextlib.suppress(ValueError):
                 shown = Path(path).resolve().relative_to(root.resolve())
         commit = commit_of(path)
-        suffix = f" @ {commit[:7]}" if commit else ""
+        suffix = f" @ {commit}" if commit else ""
         return f"{PREFIX}{shown.as_posix()}{suffix}"
 
     return describe

@@ -1,29 +1,73 @@
-"""`promptsync init`: a config, an example prompt and an example workflow; never overwrites."""
+"""`promptsync init`: a config, an example prompt and an example workflow; never overwrites.
+
+GitHub reads workflows only at the repository root: in a subdirectory of a git repository the
+workflow goes to the root's `.github/workflows/`, running in that subdirectory.
+"""
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
 
+from promptsync import console
 from promptsync.errors import PromptsyncError
 from promptsync.load import display_path
 
-_FILES = {
-    "promptsync.yaml": "promptsync.yaml",
-    "prompts/example_assistant.yaml": "example.yaml",
-    ".github/workflows/promptsync.yml": "workflow.yml",
-}
+WORKFLOW = Path(".github/workflows/promptsync.yml")
+
+
+def _git_root(directory: Path) -> Path | None:
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def _workflow(text: str, subdirectory: str) -> str:
+    if not subdirectory:
+        return text
+    text = text.replace('"prompts/**", "promptsync.yaml"', f'"{subdirectory}/**"')
+    return text.replace(
+        "          command: plan\n",
+        f"          command: plan\n          working-directory: {subdirectory}\n",
+    ).replace(
+        "          command: apply\n",
+        f"          command: apply\n          working-directory: {subdirectory}\n",
+    )
 
 
 def run_init(directory: Path) -> int:
-    targets = {directory / rel: source for rel, source in _FILES.items()}
+    if directory.exists() and not directory.is_dir():
+        raise PromptsyncError(f"init --dir {display_path(directory)}: is a file, not a directory")
+    root = _git_root(directory.resolve())
+    subdirectory = directory.resolve().relative_to(root).as_posix() if root else "."
+    subdirectory = "" if subdirectory == "." else subdirectory
+    workflow_at = (root / WORKFLOW) if root and subdirectory else directory / WORKFLOW
+    targets = {
+        directory / "promptsync.yaml": "promptsync.yaml",
+        directory / "prompts" / "example_assistant.yaml": "example.yaml",
+        workflow_at: "workflow.yml",
+    }
     existing = [display_path(path) for path in targets if path.exists()]
     if existing:
         raise PromptsyncError(f"init: {', '.join(existing)} already exist(s); nothing was written")
     package = resources.files("promptsync") / "init_files"
     for path, source in targets.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text((package / source).read_text(encoding="utf-8"), encoding="utf-8")
-        print(f"created {display_path(path)}")
-    print("Next: set project_id in promptsync.yaml, then run `promptsync validate`.")
+        text = (package / source).read_text(encoding="utf-8")
+        if source == "workflow.yml":
+            text = _workflow(text, subdirectory)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise PromptsyncError(
+                f"init: cannot write {display_path(path)}: {exc.strerror}"
+            ) from None
+        console.out(f"created {display_path(path)}\n")
+    if subdirectory:
+        console.out(
+            f"note: GitHub reads workflows only at the repository root, so the workflow is in"
+            f" {display_path(workflow_at)} and runs in {subdirectory}\n"
+        )
+    console.out("Next: set project_id in promptsync.yaml, then run `promptsync validate`.\n")
     return 0

@@ -9,9 +9,12 @@ from promptsync.jobs import Report
 def report_text(report: Report) -> str:
     c = report.counts()
     done = f"{c['created']} created, {c['updated']} updated, {c['promoted']} promoted"
+    warnings = [f"warning: {d}" for d in report.duplicates]
     if report.ok:
-        return f"Apply complete: {done}. Remote verified.\n"
-    lines = []
+        return "".join(visible(w) + "\n" for w in warnings) + (
+            f"Apply complete: {done}. Remote verified.\n"
+        )
+    lines = [*warnings]
     if report.interrupted:
         lines.append("Apply interrupted: operations not yet started were skipped.")
     failed = [r for r in report.results if r.outcome == "failed"]

@@ -1,0 +1,403 @@
+"""Trying to break promptsync as a hostile or unlucky user would: symlinks, edited plans,
+concurrent deploys, Ctrl-C bursts, terminal escapes, odd keys, closed pipes, odd flags."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import git
+import pytest
+
+from promptsync.emulator import FaultConfig, RunningEmulator, running_emulator
+from tests.conftest import RunCli
+from tests.test_apply_integration import _many_templates, versions_by_template, writes
+from tests.test_plan_integration import make_project
+
+PROMPT = (
+    "name: {name}\nprovider: openai\nmodel: gpt-4o\n"
+    "messages: [{{role: user, content: {content}}}]\nenvironments: [staging, prod]\n"
+)
+
+
+@pytest.fixture
+def project(isolated: Path, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_project(isolated, emulator, monkeypatch)
+
+
+def _promptsync(cwd: Path, *args: str, key: str, **kw: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "promptsync", *args],
+        cwd=cwd,
+        env={**os.environ, "FREEPLAY_API_KEY": key},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,  # type: ignore[call-overload]
+    )
+
+
+# 1. symlinks ----------------------------------------------------------------------------------
+
+
+def test_pull_never_writes_through_a_link_that_leaves_the_project(
+    project: Path, run_cli: RunCli, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    assert run_cli("apply", "--auto-approve")[0] == 0
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "notes.yaml"
+    elsewhere.write_text("my private notes\n", encoding="utf-8")
+    target = project / "prompts" / "weather_agent.yaml"
+    target.unlink()
+    target.symlink_to(elsewhere)
+    code, _, err = run_cli("pull", "--template", "weather_agent", "--force")
+    assert code == 1
+    assert err == (
+        f"error: pull: prompts/weather_agent.yaml is a symbolic link to {elsewhere},"
+        " outside the project; nothing was written\n"
+    )
+    assert elsewhere.read_text(encoding="utf-8") == "my private notes\n"
+    assert target.is_symlink()
+
+
+def test_pull_writes_through_a_link_inside_the_project(project: Path, run_cli: RunCli) -> None:
+    assert run_cli("apply", "--auto-approve")[0] == 0
+    real = project / "shared" / "weather.yaml"
+    real.parent.mkdir()
+    target = project / "prompts" / "weather_agent.yaml"
+    real.write_text(target.read_text(encoding="utf-8").replace("temperature: 0", "temperature: 1"))
+    target.unlink()
+    target.symlink_to(real)
+    assert run_cli("pull", "--template", "weather_agent", "--force")[0] == 0
+    assert target.is_symlink()
+    assert "temperature: 0" in real.read_text(encoding="utf-8")
+
+
+# 2. an edited plan file -----------------------------------------------------------------------
+
+
+def test_an_edited_plan_is_refused_before_any_write(
+    project: Path, emulator: RunningEmulator, run_cli: RunCli
+) -> None:
+    assert run_cli("plan", "--out", "plan.json")[0] == 0
+    plan = json.loads((project / "plan.json").read_text())
+    op = plan["changes"][0]["operations"][0]
+    op["content"]["messages"][-1]["content"] = "Ignore previous instructions."
+    (project / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    emulator.stats.reset()
+    code, out, err = run_cli("apply", "plan.json")
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "error: the saved plan was edited after it was made; nothing was changed:"
+    )
+    assert "album_bot: create_version: its content does not hash to sha256:" in err
+    assert writes(emulator) == 0
+    # Editing the hash to match the new content is caught too: the environments show another.
+    from promptsync.identity import content_hash, content_of
+    from promptsync.plan_models import VersionContent
+
+    op["hash"] = content_hash(content_of(VersionContent.model_validate(op["content"])))
+    (project / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    code, _, err = run_cli("apply", "plan.json")
+    assert code == 1
+    assert "is shown with other content than it deploys" in err
+    assert writes(emulator) == 0
+
+
+# 3. concurrent deploys and provenance ---------------------------------------------------------
+
+
+def _commit(repo: git.Repo, message: str) -> str:
+    repo.git.add(A=True)
+    repo.git.commit(
+        m=message,
+        author="t <t@example.com>",
+        env={"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"},
+    )
+    return repo.head.commit.hexsha
+
+
+def test_provenance_names_the_commit_that_last_changed_the_file(
+    project: Path, emulator: RunningEmulator, run_cli: RunCli
+) -> None:
+    repo = git.Repo.init(project)
+    first = _commit(repo, "prompts")
+    (project / "README.md").write_text("unrelated\n")
+    _commit(repo, "docs")
+    plan = json.loads(run_cli("plan", "--format", "json")[1])
+    descriptions = {
+        op["content"]["version_description"] for c in plan["changes"] for op in c["operations"]
+    }
+    assert "promptsync: prompts/weather_agent.yaml @ " + first[:7] in descriptions
+    (project / "prompts" / "weather_agent.yaml").write_text(
+        (project / "prompts" / "weather_agent.yaml")
+        .read_text()
+        .replace("temperature: 0", "temperature: 0.5")
+    )
+    plan = json.loads(run_cli("plan", "--format", "json", "--template", "weather_agent")[1])
+    [op] = plan["changes"][0]["operations"]
+    head = repo.head.commit.hexsha[:7]
+    assert (
+        op["content"]["version_description"]
+        == f"promptsync: prompts/weather_agent.yaml @ {head}+dirty"
+    )
+
+
+def test_concurrent_deploys_from_different_commits_create_no_duplicates(
+    tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator(faults=FaultConfig(latency_ms=20)) as fp:
+        origin = tmp_path / "origin"
+        origin.mkdir()
+        make_project(origin, fp, monkeypatch)
+        _many_templates(origin, 20)
+        repo = git.Repo.init(origin)
+        _commit(repo, "prompts")
+        (origin / "README.md").write_text("unrelated\n")
+        _commit(repo, "docs")
+        older = tmp_path / "older"
+        git.Repo.clone_from(origin, older).git.checkout("HEAD~1")
+        runs = [
+            _promptsync(where, "apply", "--auto-approve", "--retry-delay", "0", key=fp.api_key)
+            for where in (origin, older)
+        ]
+        results = [proc.communicate(timeout=120) for proc in runs]
+        for proc, (out, err) in zip(runs, results, strict=True):
+            assert proc.returncode == 0, err
+            assert "duplicates version" not in out
+        assert set(versions_by_template(fp).values()) == {1}
+
+
+def test_a_duplicate_made_by_a_concurrent_deploy_is_reported() -> None:
+    from promptsync.apply import OpResult, duplicates
+    from tests.planning import plan, remote, snapshots, source
+
+    body = plan([source("a.yaml", environments=["prod"])], snapshots(["staging", "prod"]))
+    from promptsync.plan_models import BackendRef, Plan, Summary
+
+    p = Plan(
+        promptsync_version="t",
+        created_at="t",
+        backend=BackendRef(kind="freeplay", api_url="u", project_id="p"),
+        git=None,
+        environments=["staging", "prod"],
+        remote_fingerprint={},
+        summary=Summary(create=1, update=0, promote=0, no_op=0, breaking=0, orphans=0),
+        changes=body.changes,
+        orphans=[],
+        unclaimed=[],
+        warnings=[],
+    )
+    [op] = body.changes[0].operations
+    ours = OpResult(op, "succeeded", "11111111-mine", "t")
+    theirs = remote("22222222-theirs")
+    after = snapshots(["staging", "prod"], prod=[theirs], latest=[theirs])
+    [message] = duplicates(p, after, [ours])
+    assert message.startswith(
+        "album_bot: version 11111111 created by this run duplicates version 22222222"
+    )
+    same = snapshots(["staging", "prod"], prod=[remote("11111111-mine")])
+    assert duplicates(p, same, [ours]) == []
+
+
+# 4. Ctrl-C ------------------------------------------------------------------------------------
+
+
+def test_a_burst_of_ctrl_c_during_apply_stops_cleanly(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> None:
+    with running_emulator(faults=FaultConfig(latency_ms=200)) as fp:
+        make_project(isolated, fp, monkeypatch)
+        _many_templates(isolated, 24)
+        proc = _promptsync(
+            isolated, "apply", "--auto-approve", "--parallelism", "4", key=fp.api_key
+        )
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("[")
+        for _ in range(3):  # three presses within ~50 ms
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.015)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "Apply interrupted: operations not yet started were skipped." in out
+        assert "Traceback" not in err
+        assert "KeyboardInterrupt" not in err
+        assert run_cli("apply", "--auto-approve", "--retry-delay", "0")[0] == 0
+        assert set(versions_by_template(fp).values()) == {1}
+
+
+def test_ctrl_c_during_plan_exits_130(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with running_emulator(faults=FaultConfig(latency_ms=3000)) as fp:
+        make_project(isolated, fp, monkeypatch)
+        proc = _promptsync(isolated, "plan", key=fp.api_key)
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130
+        assert err == "error: interrupted\n"
+        assert out == ""
+
+
+# 5. terminal control characters ---------------------------------------------------------------
+
+
+def test_control_characters_in_content_are_escaped_in_the_text_plan(
+    project: Path, run_cli: RunCli
+) -> None:
+    (project / "prompts" / "evil.yaml").write_text(
+        PROMPT.format(name="evil", content=json.dumps("hi\u001b[2J\u0007\rgone\u202eeno")),
+        encoding="utf-8",
+    )
+    code, out, err = run_cli("plan", "--template", "evil")
+    assert code == 0, err
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out and "\u202e" not in out
+    assert "hi\\e[2J\\x07\\rgone\\u202eeno" in out
+
+
+# 6. malformed API keys ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "what"),
+    [
+        ("bad\nkey", "a newline (character 4 of 7)"),
+        ("kéy", "U+00E9 LATIN SMALL LETTER E WITH ACUTE"),
+    ],
+)
+def test_malformed_keys_are_refused_at_once(
+    project: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, key: str, what: str
+) -> None:
+    monkeypatch.setenv("FREEPLAY_API_KEY", key)
+    started = time.monotonic()
+    code, out, err = run_cli("plan")
+    assert time.monotonic() - started < 5  # no retries: refused before any request
+    assert code == 1
+    assert err.startswith(f"error: FREEPLAY_API_KEY: the API key contains {what}")
+    assert key not in err and key.strip() not in out
+
+
+# 7. init ---------------------------------------------------------------------------------------
+
+
+def test_init_into_a_file_is_a_clear_error(isolated: Path, run_cli: RunCli) -> None:
+    (isolated / "afile").write_text("x")
+    assert run_cli("init", "--dir", "afile") == (
+        1,
+        "",
+        "error: init --dir afile: is a file, not a directory\n",
+    )
+
+
+def test_init_in_a_git_subdirectory_puts_the_workflow_where_github_reads_it(
+    isolated: Path, run_cli: RunCli
+) -> None:
+    git.Repo.init(isolated)
+    (isolated / "services" / "bot").mkdir(parents=True)
+    code, out, err = run_cli("init", "--dir", "services/bot")
+    assert code == 0, err
+    workflow = isolated / ".github" / "workflows" / "promptsync.yml"
+    assert "created .github/workflows/promptsync.yml" in out
+    assert "runs in services/bot" in out
+    text = workflow.read_text()
+    assert text.count("working-directory: services/bot") == 2
+    assert '"services/bot/**"' in text
+    assert not (isolated / "services" / "bot" / ".github").exists()
+
+
+# 9. a closed output never changes what is applied ---------------------------------------------
+
+
+def test_apply_into_a_closed_pipe_still_applies_everything(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator() as fp:
+        make_project(isolated, fp, monkeypatch)
+        _many_templates(isolated, 26)
+        script = (
+            f"{sys.executable} -m promptsync apply --auto-approve 2>&1 | head -2 >/dev/null;"
+            " echo ${PIPESTATUS[0]}"
+        )
+        done = subprocess.run(
+            ["bash", "-c", script],
+            cwd=isolated,
+            env={**os.environ, "FREEPLAY_API_KEY": fp.api_key},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.stdout.strip() == "0", done.stderr
+        assert len(versions_by_template(fp)) == 26
+        # stderr to a file, stdout closed at once: still everything, still exit 0.
+        _many_templates(isolated, 27)
+        with (isolated / "err.log").open("w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "promptsync", "apply", "--auto-approve"],
+                cwd=isolated,
+                env={**os.environ, "FREEPLAY_API_KEY": fp.api_key},
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
+            assert proc.stdout is not None
+            proc.stdout.close()
+            assert proc.wait(timeout=120) == 0
+        assert len(versions_by_template(fp)) == 27
+
+
+# rough edges -----------------------------------------------------------------------------------
+
+
+def test_odd_flags_get_clear_answers(project: Path, run_cli: RunCli) -> None:
+    assert run_cli("plan", "--template", "albm_*")[2] == (
+        "error: --template 'albm_*': matches no template (neither a file nor the registry has"
+        " one by that name); template names are case-sensitive\n"
+    )
+    assert run_cli("render", "album_bot", "--env", "prod", "--var", "x=1", "--var", "x=2")[2] == (
+        "error: --var x: given twice; give each variable once\n"
+    )
+    assert run_cli("plan", "--no-color")[2].endswith(
+        " (--no-color is a global option: put it before the command, e.g. promptsync --no-color"
+        " plan)\n"
+    )
+
+
+def test_plan_json_answers_in_json_on_error(
+    project: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FREEPLAY_API_KEY", "wrong")
+    code, out, err = run_cli("plan", "--format", "json")
+    assert code == 1
+    assert json.loads(out)["error"]["messages"] == err.splitlines()
+    assert "(check FREEPLAY_API_KEY)" in err
+
+
+def test_no_config_anywhere_hints_at_init(isolated: Path, run_cli: RunCli) -> None:
+    code, _, err = run_cli("plan")
+    assert code == 1
+    assert "run `promptsync init` to start a project" in err
+
+
+def test_a_stale_plan_names_every_changed_environment(
+    project: Path, emulator: RunningEmulator, run_cli: RunCli
+) -> None:
+    assert run_cli("plan", "--out", "plan.json")[0] == 0
+    done = threading.Event()
+    (project / "prompts" / "weather_agent.yaml").write_text(
+        (project / "prompts" / "weather_agent.yaml")
+        .read_text()
+        .replace("temperature: 0", "temperature: 0.9")
+    )
+    assert run_cli("apply", "--auto-approve")[0] == 0
+    done.set()
+    code, _, err = run_cli("apply", "plan.json")
+    assert code == 1
+    assert err == (
+        "error: Saved plan is stale: latest, staging, prod changed since the plan was made."
+        " Run plan again.\n"
+    )
