@@ -10,18 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from promptsync.emulator.calls import UNAUTHORIZED, Api, Call, Handler, key_sha256, ok, path_uuid
 from promptsync.emulator.faults import Faults, Stats
-from promptsync.emulator.routes import (
-    UNAUTHORIZED,
-    Call,
-    Handler,
-    error,
-    key_sha256,
-    ok,
-    path_uuid,
-    resolve,
-)
-from promptsync.emulator.store import Store, StoreError
+from promptsync.emulator.routes import resolve
+from promptsync.emulator.store import StoreError
 
 logger = logging.getLogger("promptsync.emulator")
 
@@ -37,8 +29,8 @@ def _drop_connection(send: Send) -> None:
 
 
 class EmulatorApp:
-    def __init__(self, store: Store, keys: set[str], faults: Faults, stats: Stats) -> None:
-        self.store = store
+    def __init__(self, api: Api, keys: set[str], faults: Faults, stats: Stats) -> None:
+        self.api = api
         self.keys = keys  # sha256 of every accepted API key
         self.faults = faults
         self.stats = stats
@@ -68,11 +60,13 @@ class EmulatorApp:
         if self.faults.config.latency_ms:
             await asyncio.sleep(self.faults.config.latency_ms / 1000)
         if decision == "fail":
-            response: Response = error(500, "Injected failure before processing the request")
+            response: Response = self.api.error(
+                500, "Injected failure before processing the request"
+            )
         else:
             response = await self._dispatch(request, label, handler, params)
             if decision == "fail_after_commit":
-                response = error(500, "Injected failure after processing the request")
+                response = self.api.error(500, "Injected failure after processing the request")
         if decision == "drop":
             self.stats.record(label, "dropped")
             _drop_connection(send)
@@ -85,30 +79,30 @@ class EmulatorApp:
     ) -> Response:
         key = self._authenticate(request)
         if key is None:
-            return error(401, UNAUTHORIZED)
+            return self.api.error(401, UNAUTHORIZED)
         if handler is None:
             if label == "method-not-allowed":
-                return error(405, f"Method {request.method} not allowed")
-            return error(404, "Not found")
-        call = Call(request, self.store, key, params)
+                return self.api.error(405, f"Method {request.method} not allowed")
+            return self.api.error(404, "Not found")
+        call = Call(request, self.api, key, params)
         try:
             if "project_id" in params:
                 path_uuid(call, "project_id")
-                if not self.store.has_access(key, params["project_id"]):
-                    return error(404, "Project not found")
+                if not self.api.store.has_access(key, params["project_id"]):
+                    return self.api.error(404, "Project not found")
             return await handler(call)
         except StoreError as exc:
-            return error(exc.status, exc.message)
+            return self.api.error(exc.status, exc.message)
         except Exception:  # a bug in the emulator: answer like a server would, and log it
             logger.exception("unhandled error in %s", label)
-            return error(500, "Internal server error")
+            return self.api.error(500, "Internal server error")
 
     async def _admin(self, request: Request, raw_path: str) -> Response:
         if self._authenticate(request) is None:
-            return error(401, UNAUTHORIZED)
+            return self.api.error(401, UNAUTHORIZED)
         if raw_path == "/_emulator/stats" and request.method == "GET":
             return ok({**self.stats.snapshot(), "fault_seed": self.faults.seed})
         if raw_path == "/_emulator/stats/reset" and request.method == "POST":
             self.stats.reset()
             return ok({})
-        return error(404, "Not found")
+        return self.api.error(404, "Not found")

@@ -19,8 +19,8 @@ import httpx
 import uvicorn
 
 from promptsync.emulator.app import EmulatorApp
+from promptsync.emulator.calls import Api, key_sha256
 from promptsync.emulator.faults import FaultConfig, Faults, Stats
-from promptsync.emulator.routes import key_sha256
 from promptsync.emulator.store import DEFAULT_ENVIRONMENTS, Store
 
 DEFAULT_API_KEY = "promptsync-emulator"
@@ -82,7 +82,7 @@ def build(settings: EmulatorSettings) -> Emulator:
             store.grant(key_sha256(key), project)
     stats = Stats()
     faults = Faults(settings.faults)
-    app = EmulatorApp(store, {key_sha256(k) for k in grants}, faults, stats)
+    app = EmulatorApp(Api(store), {key_sha256(k) for k in grants}, faults, stats)
     return Emulator(app, store, stats, faults)
 
 
