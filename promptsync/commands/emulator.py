@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptsync.errors import PromptsyncError
+
+if TYPE_CHECKING:
+    from promptsync.emulator.readings import Dedup, EnvUpdateReply, ErrorKey
 
 
 def run_emulator(
@@ -21,6 +25,10 @@ def run_emulator(
     drop_rate: float,
     latency_ms: float,
     seed: int | None,
+    dedup: Dedup,
+    decorate_responses: bool,
+    error_key: ErrorKey,
+    env_update_reply: EnvUpdateReply,
     ready_file: str | None,
 ) -> int:
     from promptsync.emulator import EmulatorSettings, FaultConfig
@@ -40,8 +48,13 @@ def run_emulator(
             project_ids=project_ids,
             environments=environments,
             faults=FaultConfig(fail_rate, fail_after_commit_rate, drop_rate, latency_ms, seed),
+            dedup=dedup,
+            decorate_responses=decorate_responses,
+            error_key=error_key,
+            env_update_reply=env_update_reply,
         )
         settings.grants()
+        settings.readings()
     except ValueError as exc:
         raise PromptsyncError(f"emulator: {exc}") from None
 

@@ -21,6 +21,7 @@ import uvicorn
 from promptsync.emulator.app import EmulatorApp
 from promptsync.emulator.calls import Api, key_sha256
 from promptsync.emulator.faults import FaultConfig, Faults, Stats
+from promptsync.emulator.readings import Dedup, EnvUpdateReply, ErrorKey, Readings
 from promptsync.emulator.store import DEFAULT_ENVIRONMENTS, Store
 
 DEFAULT_API_KEY = "promptsync-emulator"
@@ -37,6 +38,14 @@ class EmulatorSettings:
     project_ids: Sequence[str] = ()
     environments: Sequence[str] = ()
     faults: FaultConfig = field(default_factory=FaultConfig)
+    dedup: Dedup = "target-environments"
+    decorate_responses: bool = False
+    error_key: ErrorKey = "message"
+    env_update_reply: EnvUpdateReply = "object"
+
+    def readings(self) -> Readings:
+        """The server behaviours chosen where Freeplay's docs allow several (readings.py)."""
+        return Readings(self.dedup, self.decorate_responses, self.error_key, self.env_update_reply)
 
     def grants(self) -> dict[str, list[str]]:
         """Which projects each key may use.
@@ -73,6 +82,7 @@ class Emulator:
 
 def build(settings: EmulatorSettings) -> Emulator:
     grants = settings.grants()
+    readings = settings.readings()
     store = Store(settings.db)
     for name in (*DEFAULT_ENVIRONMENTS, *settings.environments):
         store.ensure_environment(name)
@@ -82,7 +92,7 @@ def build(settings: EmulatorSettings) -> Emulator:
             store.grant(key_sha256(key), project)
     stats = Stats()
     faults = Faults(settings.faults)
-    app = EmulatorApp(Api(store), {key_sha256(k) for k in grants}, faults, stats)
+    app = EmulatorApp(Api(store, readings), {key_sha256(k) for k in grants}, faults, stats)
     return Emulator(app, store, stats, faults)
 
 
@@ -176,6 +186,10 @@ def running_emulator(
     environments: Sequence[str] = (),
     faults: FaultConfig | None = None,
     host: str = "127.0.0.1",
+    dedup: Dedup = "target-environments",
+    decorate_responses: bool = False,
+    error_key: ErrorKey = "message",
+    env_update_reply: EnvUpdateReply = "object",
 ) -> Iterator[RunningEmulator]:
     """Start the emulator on a free port in a background thread; stop it on exit.
 
@@ -190,6 +204,10 @@ def running_emulator(
         project_ids=project_ids,
         environments=environments,
         faults=faults or FaultConfig(),
+        dedup=dedup,
+        decorate_responses=decorate_responses,
+        error_key=error_key,
+        env_update_reply=env_update_reply,
     )
     grants = settings.grants()
     emulator = build(settings)
@@ -214,13 +232,16 @@ def running_emulator(
 
 @contextmanager
 def emulator_subprocess(
-    *args: str, timeout: float = 30.0
+    *args: str, dedup: Dedup | None = None, timeout: float = 30.0
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`promptsync emulator` in its own process on a free port: yields (process, base URL).
 
-    `args` are the CLI flags (`--db`, `--api-key`, fault flags, ...). The process is terminated
-    on exit. Use it when the client under test must not share the emulator's interpreter.
+    `args` are the CLI flags (`--db`, `--api-key`, fault flags, `--decorate-responses`, ...);
+    `dedup` is a shorthand for `--dedup`. The process is terminated on exit. Use it when the
+    client under test must not share the emulator's interpreter.
     """
+    if dedup is not None:
+        args = (*args, "--dedup", dedup)
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready"
         proc = subprocess.Popen(

@@ -77,9 +77,9 @@ class Version:
 def identity(body: dict[str, Any], with_name: bool) -> tuple[Any, ...]:
     """What Freeplay compares to decide a version already exists (provider is not part of it)."""
     return (
-        body["content"],
-        body["model"],
-        body["params"] or {},
+        body.get("content"),
+        body.get("model"),
+        body.get("params") or {},
         body.get("tool_schema") or None,
         body.get("output_schema"),
         body.get("version_description"),
@@ -282,6 +282,14 @@ class Store:
         ).fetchone()
         return self._version_row(row, template) if row else None
 
+    def _all_versions(self, db: sqlite3.Connection, template: Template) -> Iterator[Version]:
+        rows = db.execute(
+            "SELECT id, body, seq FROM versions WHERE template_id = ? AND deleted = 0"
+            " ORDER BY seq DESC",
+            (template.id,),
+        )
+        return (self._version_row(row, template) for row in rows)
+
     def _deployed(self, db: sqlite3.Connection, template: Template, env: str) -> Version | None:
         if env == LATEST:
             return self._newest(db, template)
@@ -310,9 +318,12 @@ class Store:
         name: str | None = None,
         template_id: str | None = None,
         create_template: bool = False,
+        any_version: bool = False,
     ) -> tuple[Version, bool]:
-        """Add a version, or reuse an identical one deployed in a target environment.
+        """Add a version, or reuse an identical one and deploy it to `envs`.
 
+        Identical ones are looked for among the versions deployed in `envs` (`latest` when
+        there are none), or with `any_version` among every non-deleted version (newest first).
         Returns the version and whether it was newly created.
         """
         with self.transaction() as db:
@@ -325,13 +336,15 @@ class Store:
                 if found is None and not create_template:
                     raise StoreError(404, "Prompt template not found")
                 template = found or self._insert_template(db, project_id, name)
-            wanted = identity(body, with_name=body.get("version_name") is not None)
-            for env in envs or [LATEST]:
-                existing = self._deployed(db, template, env)
-                if (
-                    existing
-                    and identity(existing.body, body.get("version_name") is not None) == wanted
-                ):
+            with_name = body.get("version_name") is not None
+            wanted = identity(body, with_name)
+            candidates = (
+                self._all_versions(db, template)
+                if any_version
+                else (self._deployed(db, template, env) for env in envs or [LATEST])
+            )
+            for existing in candidates:
+                if existing and identity(existing.body, with_name) == wanted:
                     self._deploy(db, existing, envs or [])
                     return existing, False
             new_id = str(uuid.uuid4())

@@ -117,6 +117,7 @@ async def create_version_by_name(call: Call) -> Response:
         req.environments,
         name=call.params["template_name"],
         create_template=bool_query(call, "create_template_if_not_exists"),
+        any_version=call.api.readings.dedup == "any-version",
     )
     return ok(plain(version), 201)
 
@@ -128,6 +129,7 @@ async def create_version_by_id(call: Call) -> Response:
         _stored_body(req),
         req.environments,
         template_id=path_uuid(call, "template_id"),
+        any_version=call.api.readings.dedup == "any-version",
     )
     return ok(plain(version), 201)
 
