@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from promptsync.emulator import decorate
 from promptsync.emulator.calls import UNAUTHORIZED, Api, Call, Handler, key_sha256, ok, path_uuid
 from promptsync.emulator.faults import Faults, Stats
 from promptsync.emulator.routes import resolve
@@ -71,6 +72,8 @@ class EmulatorApp:
             self.stats.record(label, "dropped")
             _drop_connection(send)
             return
+        if self.api.readings.decorate_responses:
+            response = decorate.response(response)
         self.stats.record(label, str(response.status_code))
         await response(scope, receive, send)
 

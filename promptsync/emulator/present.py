@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from promptsync.emulator import decorate
 from promptsync.emulator import formatting as fmt
 from promptsync.emulator.calls import Call, bool_query, json_body, ok
 from promptsync.emulator.store import StoreError, Version
@@ -14,9 +15,10 @@ from promptsync.emulator.store import StoreError, Version
 _CACHE_LIMIT = 200_000
 
 
-def plain(version: Version) -> dict[str, Any]:
+def plain(call: Call, version: Version) -> dict[str, Any]:
     t = version.template
-    return fmt.plain(version.id, t.id, t.name, t.project_id, version.body)
+    payload = fmt.plain(version.id, t.id, t.name, t.project_id, version.body)
+    return decorate.template(payload) if call.api.readings.decorate_responses else payload
 
 
 def plain_json(call: Call, version: Version) -> str:
@@ -26,7 +28,9 @@ def plain_json(call: Call, version: Version) -> str:
     if cached is None:
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        cached = cache[key] = json.dumps(plain(version), ensure_ascii=False, separators=(",", ":"))
+        cached = cache[key] = json.dumps(
+            plain(call, version), ensure_ascii=False, separators=(",", ":")
+        )
     return cached
 
 
@@ -44,7 +48,7 @@ async def present(call: Call, version: Version, values: dict[str, Any] | None) -
     """Raw without variables and format; bound with variables; formatted with format=true."""
     formatted = bool_query(call, "format")
     if values is None and not formatted:
-        return ok(plain(version))
+        return ok(plain(call, version))
     body = version.body
     flavor = call.query("flavor_name") or body["flavor"]
     if flavor not in fmt.FLAVORS:
@@ -52,26 +56,33 @@ async def present(call: Call, version: Version, values: dict[str, Any] | None) -
     bound = fmt.bind(body, values or {})
     head = {
         k: v
-        for k, v in plain(version).items()
+        for k, v in plain(call, version).items()
         if k not in ("content", "tool_schema", "output_schema", "metadata")
     }
+    decorated = call.api.readings.decorate_responses
     if not formatted:
+        tools = body.get("tool_schema")
         return ok(
             {
                 **head,
-                "metadata": fmt.metadata(body),
+                "metadata": _metadata(body, None, decorated),
                 "bound_content": bound,
-                "tool_schema": body.get("tool_schema"),
+                "tool_schema": decorate.tools(tools) if decorated else tools,
                 "output_schema": body.get("output_schema"),
             }
         )
     return ok(
         {
             **head,
-            "metadata": fmt.metadata(body, flavor),
+            "metadata": _metadata(body, flavor, decorated),
             "formatted_content": fmt.format_messages(flavor, bound),
             "formatted_tool_schema": fmt.format_tools(flavor, body.get("tool_schema")),
             "formatted_output_schema": fmt.format_output_schema(flavor, body.get("output_schema")),
             "system_content": fmt.system_content(bound),
         }
     )
+
+
+def _metadata(body: dict[str, Any], flavor: str | None, decorated: bool) -> Any:
+    meta = fmt.metadata(body, flavor)
+    return decorate.metadata(meta) if decorated else meta

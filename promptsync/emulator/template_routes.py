@@ -119,7 +119,7 @@ async def create_version_by_name(call: Call) -> Response:
         create_template=bool_query(call, "create_template_if_not_exists"),
         any_version=call.api.readings.dedup == "any-version",
     )
-    return ok(plain(version), 201)
+    return ok(plain(call, version), 201)
 
 
 async def create_version_by_id(call: Call) -> Response:
@@ -131,7 +131,7 @@ async def create_version_by_id(call: Call) -> Response:
         template_id=path_uuid(call, "template_id"),
         any_version=call.api.readings.dedup == "any-version",
     )
-    return ok(plain(version), 201)
+    return ok(plain(call, version), 201)
 
 
 async def list_versions(call: Call) -> Response:
@@ -143,7 +143,7 @@ async def list_versions(call: Call) -> Response:
     versions = call.store.list_versions(
         call.project_id, path_uuid(call, "template_id"), (page - 1) * size, size + 1, from_version
     )
-    return paginated([plain(v) for v in versions], page, size)
+    return paginated([plain(call, v) for v in versions], page, size)
 
 
 def _version(call: Call) -> Version:
@@ -175,7 +175,10 @@ async def update_environments(call: Call) -> Response:
         path_uuid(call, "version_id"),
         body.environments,
     )
-    return ok({})
+    reply = call.api.readings.env_update_reply
+    if reply == "object":
+        return ok({})
+    return Response(status_code=204 if reply == "empty-204" else 200)
 
 
 async def get_by_name(call: Call) -> Response:

@@ -230,3 +230,24 @@ def test_download_bundle_read_by_filesystem_resolver(
         "content": "Album in the style of Prince",
     }
     assert album_offline.tool_schema[0]["function"]["name"] == "weather_of_location"
+
+
+def test_sdk_reads_decorated_responses() -> None:
+    from promptsync.emulator import running_emulator
+    from promptsync.emulator.decorate import PROVIDER_INFO
+
+    with running_emulator(decorate_responses=True) as fp:
+        seed(fp)
+        templates = sdk(fp).prompts.get_all(fp.project_id, environment="staging").prompt_templates
+        assert {t.prompt_template_name for t in templates} == {"album_bot", "support/agent"}
+        album = next(t for t in templates if t.prompt_template_name == "album_bot")
+        assert album.format_version == 3
+        assert album.tool_schema == [TOOL]
+        formatted = sdk(fp).prompts.get_formatted(
+            project_id=fp.project_id,
+            template_name="support/agent",
+            environment="prod",
+            variables={"product": "Freeplay", "question": "Refund?"},
+        )
+        assert formatted.llm_prompt == [{"role": "user", "content": "Refund?"}]
+        assert formatted.prompt_info.provider_info == PROVIDER_INFO
