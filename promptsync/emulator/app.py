@@ -11,8 +11,17 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from promptsync.emulator import decorate
-from promptsync.emulator.calls import UNAUTHORIZED, Api, Call, Handler, key_sha256, ok, path_uuid
+from promptsync.emulator.calls import (
+    UNAUTHORIZED,
+    Api,
+    Call,
+    Handler,
+    check_project,
+    key_sha256,
+    ok,
+)
 from promptsync.emulator.faults import Faults, Stats
+from promptsync.emulator.raw_version import raw_version
 from promptsync.emulator.routes import resolve
 from promptsync.emulator.store import StoreError
 
@@ -87,12 +96,12 @@ class EmulatorApp:
             if label == "method-not-allowed":
                 return self.api.error(405, f"Method {request.method} not allowed")
             return self.api.error(404, "Not found")
-        call = Call(request, self.api, key, params)
+        return await self._run(label, handler, Call(request, self.api, key, params))
+
+    async def _run(self, label: str, handler: Handler, call: Call) -> Response:
         try:
-            if "project_id" in params:
-                path_uuid(call, "project_id")
-                if not self.api.store.has_access(key, params["project_id"]):
-                    return self.api.error(404, "Project not found")
+            if "project_id" in call.params:
+                check_project(call)
             return await handler(call)
         except StoreError as exc:
             return self.api.error(exc.status, exc.message)
@@ -101,8 +110,11 @@ class EmulatorApp:
             return self.api.error(500, "Internal server error")
 
     async def _admin(self, request: Request, raw_path: str) -> Response:
-        if self._authenticate(request) is None:
+        key = self._authenticate(request)
+        if key is None:
             return self.api.error(401, UNAUTHORIZED)
+        if raw_path == "/_emulator/raw-version" and request.method == "POST":
+            return await self._run("raw-version", raw_version, Call(request, self.api, key))
         if raw_path == "/_emulator/stats" and request.method == "GET":
             return ok({**self.stats.snapshot(), "fault_seed": self.faults.seed})
         if raw_path == "/_emulator/stats/reset" and request.method == "POST":

@@ -104,6 +104,13 @@ def path_uuid(call: Call, name: str) -> str:
     return value
 
 
+def check_project(call: Call) -> None:
+    """`project_id` is a UUID naming a project the caller's key may use."""
+    path_uuid(call, "project_id")
+    if not call.store.has_access(call.key_sha256, call.project_id):
+        raise StoreError(404, "Project not found")
+
+
 def int_query(call: Call, name: str, default: int, low: int, high: int | None) -> int:
     raw = call.query(name)
     if raw is None:

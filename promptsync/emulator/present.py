@@ -50,8 +50,8 @@ async def present(call: Call, version: Version, values: dict[str, Any] | None) -
     if values is None and not formatted:
         return ok(plain(call, version))
     body = version.body
-    flavor = call.query("flavor_name") or body["flavor"]
-    if flavor not in fmt.FLAVORS:
+    flavor = call.query("flavor_name") or body.get("flavor")
+    if not isinstance(flavor, str) or flavor not in fmt.FLAVORS:
         raise StoreError(400, f"Unknown flavor_name '{flavor}'")
     bound = fmt.bind(body, values or {})
     head = {

@@ -347,15 +347,30 @@ class Store:
                 if existing and identity(existing.body, with_name) == wanted:
                     self._deploy(db, existing, envs or [])
                     return existing, False
-            new_id = str(uuid.uuid4())
-            body_json = json.dumps(body)
-            cursor = db.execute(
-                "INSERT INTO versions (id, template_id, body) VALUES (?, ?, ?)",
-                (new_id, template.id, body_json),
-            )
-            version = Version(new_id, template, body_json, int(cursor.lastrowid or 0))
-            self._deploy(db, version, envs or [])
-            return version, True
+            return self._insert_version(db, template, body, envs or []), True
+
+    def add_raw_version(
+        self, project_id: str, name: str, body: dict[str, Any], envs: list[str]
+    ) -> Version:
+        """Store `body` as a new version, as given: no dedup (the template is made if needed)."""
+        with self.transaction() as db:
+            self._check_environments(db, envs)
+            template = self._template_by_name(db, project_id, name)
+            template = template or self._insert_template(db, project_id, name)
+            return self._insert_version(db, template, body, envs)
+
+    def _insert_version(
+        self, db: sqlite3.Connection, template: Template, body: dict[str, Any], envs: list[str]
+    ) -> Version:
+        new_id = str(uuid.uuid4())
+        body_json = json.dumps(body)
+        cursor = db.execute(
+            "INSERT INTO versions (id, template_id, body) VALUES (?, ?, ?)",
+            (new_id, template.id, body_json),
+        )
+        version = Version(new_id, template, body_json, int(cursor.lastrowid or 0))
+        self._deploy(db, version, envs)
+        return version
 
     def _version(
         self, db: sqlite3.Connection, project_id: str, template_id: str, version_id: str
