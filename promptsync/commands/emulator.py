@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import sys
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +33,7 @@ def run_emulator(
     env_update_reply: EnvUpdateReply,
     ready_file: str | None,
 ) -> int:
-    from promptsync.emulator import EmulatorSettings, FaultConfig
+    from promptsync.emulator import DEFAULT_API_KEY, DatabaseProblem, EmulatorSettings, FaultConfig
     from promptsync.emulator.server import serve
 
     for project_id in project_ids:
@@ -57,6 +59,13 @@ def run_emulator(
         settings.readings()
     except ValueError as exc:
         raise PromptsyncError(f"emulator: {exc}") from None
+    if DEFAULT_API_KEY in settings.grants() and not _is_loopback(host):
+        print(
+            f"warning: emulator: --host {host} is reachable from other machines and accepts"
+            " the default API key; pass --api-key",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def ready(url: str) -> None:
         projects = ", ".join(sorted({p for ps in settings.grants().values() for p in ps}))
@@ -70,6 +79,17 @@ def run_emulator(
 
     try:
         serve(settings, ready)
+    except DatabaseProblem as exc:
+        raise PromptsyncError(f"emulator: --db {exc}") from None
     except OSError as exc:
         raise PromptsyncError(f"emulator: cannot listen on {host}:{port}: {exc.strerror}") from None
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False

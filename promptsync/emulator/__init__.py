@@ -3,6 +3,7 @@
 Written from Freeplay's API contract alone: this package imports nothing else of promptsync.
 """
 
+from promptsync.emulator.database import DatabaseProblem
 from promptsync.emulator.faults import FaultConfig
 from promptsync.emulator.server import (
     DEFAULT_API_KEY,
@@ -16,6 +17,7 @@ from promptsync.emulator.server import (
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_PROJECT_ID",
+    "DatabaseProblem",
     "EmulatorSettings",
     "FaultConfig",
     "RunningEmulator",

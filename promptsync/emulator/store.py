@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
+
+from promptsync.emulator import database
 
 LATEST = "latest"
 DEFAULT_ENVIRONMENTS = ("latest", "dev", "staging", "prod")
@@ -88,20 +89,21 @@ def identity(body: dict[str, Any], with_name: bool) -> tuple[Any, ...]:
 
 
 class Store:
+    """Raises DatabaseProblem when `path` cannot hold the state (see database.py)."""
+
     def __init__(self, path: str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        with self.transaction() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        self._db = database.connect(path)
+        try:
+            self.ensure_schema(_SCHEMA)
+        except database.DatabaseProblem:
+            self._db.close()
+            raise
+
+    def ensure_schema(self, schema: str) -> None:
+        with self._lock:
+            database.ensure_schema(self._db, self.path, schema)
 
     def close(self) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
+import pytest
 
 from promptsync.emulator import emulator_subprocess, running_emulator
 
@@ -124,3 +125,15 @@ def test_in_memory_database_is_allowed() -> None:
             f"{fp.url}/api/v2/projects/all", headers={"Authorization": f"Bearer {fp.api_key}"}
         )
         assert r.status_code == 200
+
+
+def test_database_problem_in_process(tmp_path: Path) -> None:
+    from promptsync.emulator import DatabaseProblem
+
+    (tmp_path / "text.db").write_text("plain text", encoding="utf-8")
+    with pytest.raises(DatabaseProblem) as caught, running_emulator(tmp_path / "text.db"):
+        pass
+    assert (caught.value.path, caught.value.problem) == (
+        str(tmp_path / "text.db"),
+        "not an SQLite database",
+    )
