@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -13,13 +14,12 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from promptsync.emulator.completion_store import CompletionStore
 from promptsync.emulator.readings import Readings
 from promptsync.emulator.store import Store, StoreError
 
 UNAUTHORIZED = "Requests must be authenticated with a valid API key."
 B = TypeVar("B", bound=BaseModel)
-# Discriminator tags pydantic puts into error locations; they are not field names.
-_UNION_TAGS = frozenset({"message", "history"})
 
 
 def key_sha256(key: str) -> str:
@@ -32,9 +32,13 @@ class Api:
 
     store: Store
     readings: Readings = field(default_factory=Readings)
+    completions: CompletionStore = field(init=False)
     # Versions never change, so their serialized form is cached: `all/<env>` with thousands of
     # templates is then string concatenation instead of a JSON parse and dump per template.
     plain_cache: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.completions = CompletionStore(self.store)
 
     def error(self, status: int, message: str) -> JSONResponse:
         return JSONResponse({self.readings.error_key: message}, status_code=status)
@@ -71,8 +75,13 @@ def ok(payload: Any, status: int = 200) -> JSONResponse:
 # --- request parsing ------------------------------------------------------------------------
 
 
+# Pydantic names the member of a union a value failed in its location ("content.str"); our
+# own union tags are <bracketed> (api_models, record_models). Neither is a field.
+_UNION_MEMBER = re.compile(r"<.*>|str|int|float|bool|(list|dict)\[.*\]")
+
+
 def field_path(loc: tuple[int | str, ...]) -> str:
-    parts = [str(p) for p in loc if p not in _UNION_TAGS]
+    parts = [str(p) for p in loc if not (isinstance(p, str) and _UNION_MEMBER.fullmatch(p))]
     return ".".join(parts) or "body"
 
 

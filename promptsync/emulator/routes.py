@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+from promptsync.emulator import completion_routes as rec
 from promptsync.emulator import template_routes as tpl
 from promptsync.emulator import workspace_routes as ws
 from promptsync.emulator.calls import Handler
@@ -30,6 +31,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{_V}/{{version_id}}", tpl.post_version),
     ("DELETE", f"{_V}/{{version_id}}", tpl.delete_version),
     ("POST", f"{_V}/{{version_id}}/environments", tpl.update_environments),
+    ("POST", "projects/{project_id}/sessions/{session_id}/completions", rec.record_completion),
+    ("POST", "projects/{project_id}/search/completions", rec.search_completions),
 ]
 API_PREFIX = "/api/v2/"
 

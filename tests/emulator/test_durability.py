@@ -137,3 +137,24 @@ def test_database_problem_in_process(tmp_path: Path) -> None:
         str(tmp_path / "text.db"),
         "not an SQLite database",
     )
+
+
+def test_completions_survive_restart(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.sqlite"
+    session = "85d7d393-4e85-4664-8598-5dd91dc75b5b"
+    record = {
+        "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+        "inputs": {"topic": "weather"},
+        "call_info": {"start_time": 1_720_190_000.721, "end_time": 1_720_190_002.5},
+    }
+    search = {"filters": {"field": "completion_inputs.topic", "op": "contains", "value": "weath"}}
+    with running_emulator(db) as fp, fp.client() as client:
+        recorded = client.post(
+            f"/projects/{fp.project_id}/sessions/{session}/completions", json=record
+        )
+        before = client.post(f"/projects/{fp.project_id}/search/completions", json=search).json()
+    with running_emulator(db) as fp, fp.client() as client:
+        after = client.post(f"/projects/{fp.project_id}/search/completions", json=search).json()
+    assert after == before
+    assert [c["completion_id"] for c in after["data"]] == [recorded.json()["completion_id"]]
+    assert after["data"][0]["completion_metadata"]["start_time"] == "2024-07-05T14:33:20.721000"
