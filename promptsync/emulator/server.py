@@ -193,6 +193,9 @@ def running_emulator(
 ) -> Iterator[RunningEmulator]:
     """Start the emulator on a free port in a background thread; stop it on exit.
 
+    `dedup`, `decorate_responses`, `error_key` and `env_update_reply` pick the server behaviour
+    where Freeplay's docs allow several (readings.py, docs/emulator.md).
+
     >>> with running_emulator() as fp:
     ...     fp.client().get(f"/projects/{fp.project_id}/prompt-templates/all/latest").json()
     {'prompt_templates': []}
