@@ -59,19 +59,19 @@ def run_emulator(
         settings.readings()
     except ValueError as exc:
         raise PromptsyncError(f"emulator: {exc}") from None
-    if DEFAULT_API_KEY in settings.grants() and not _is_loopback(host):
-        print(
-            f"warning: emulator: --host {host} is reachable from other machines and accepts"
-            " the default API key; pass --api-key",
-            file=sys.stderr,
-            flush=True,
-        )
 
     def ready(url: str) -> None:
         projects = ", ".join(sorted({p for ps in settings.grants().values() for p in ps}))
         print(
             f"promptsync emulator listening on {url} (db: {db}; projects: {projects})", flush=True
         )
+        if DEFAULT_API_KEY in settings.grants() and not _is_loopback(host):
+            print(
+                f"warning: emulator: --host {host} is reachable from other machines and accepts"
+                " the default API key; pass --api-key",
+                file=sys.stderr,
+                flush=True,
+            )
         if ready_file:  # renamed into place, so a poller never reads half a URL
             partial = Path(f"{ready_file}.partial")
             partial.write_text(url + "\n", encoding="utf-8")

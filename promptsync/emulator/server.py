@@ -84,15 +84,20 @@ def build(settings: EmulatorSettings) -> Emulator:
     grants = settings.grants()
     readings = settings.readings()
     store = Store(settings.db)
-    for name in (*DEFAULT_ENVIRONMENTS, *settings.environments):
-        store.ensure_environment(name)
-    for key, projects in grants.items():
-        for project in projects:
-            store.ensure_project(project)
-            store.grant(key_sha256(key), project)
+    try:
+        api = Api(store, readings)
+        for name in (*DEFAULT_ENVIRONMENTS, *settings.environments):
+            store.ensure_environment(name)
+        for key, projects in grants.items():
+            for project in projects:
+                store.ensure_project(project)
+                store.grant(key_sha256(key), project)
+    except BaseException:
+        store.close()
+        raise
     stats = Stats()
     faults = Faults(settings.faults)
-    app = EmulatorApp(Api(store, readings), {key_sha256(k) for k in grants}, faults, stats)
+    app = EmulatorApp(api, {key_sha256(k) for k in grants}, faults, stats)
     return Emulator(app, store, stats, faults)
 
 

@@ -129,6 +129,10 @@ def test_db_problems_are_one_line_errors(tmp_path: Path) -> None:
         (tmp_path / "other.db", "not an emulator database (table versions has no column seq)"),
     ]:
         assert _emulator_fails("--db", str(db)) == f"error: emulator: --db {db}: {problem}"
+    # The warning about a reachable host comes only once listening: still one line.
+    assert _emulator_fails("--host", "0.0.0.0", "--db", str(tmp_path)) == (
+        f"error: emulator: --db {tmp_path}: is a directory, not a database file"
+    )
     # Nobody, not even root, can make a directory in /proc (strerror depends on who tries).
     assert re.fullmatch(
         "error: emulator: --db /proc/promptsync-none/db.sqlite: cannot create directory"
