@@ -1,4 +1,5 @@
-"""A local, Freeplay-compatible prompt-template server (see docs/emulator.md).
+"""A local, Freeplay-compatible prompt-template server that also records and searches
+completions (see docs/emulator.md).
 
 Written from Freeplay's API contract alone: this package imports nothing else of promptsync.
 """

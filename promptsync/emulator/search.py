@@ -127,7 +127,8 @@ def _field_filter(node: dict[str, Any], path: str) -> Predicate:
         if not key:
             raise FilterError(f"{where}: name a key, as in {head}.<key>")
         _allow(where, op, (_NESTED[head],))
-        return _nested(head, key, op, _text_value(where, value))
+        numeric = op == "eq" and _is_number(value)  # {"score": 85} as well as {"score": "85"}
+        return _nested(head, key, op, _as_text(value) if numeric else _text_value(where, value))
     if head in _NOT_RECORDED:
         raise FilterError(f"{where}: the emulator does not record {head}")
     if key or head not in (*_TEXT_EQ, *_ID_EQ, "completion_output", "latency", "start_time"):

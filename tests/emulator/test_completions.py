@@ -170,6 +170,8 @@ def corpus() -> Iterator[Corpus]:
         ({"field": "completion_output", "op": "contains", "value": "refund"}, "c"),
         ({"field": "completion_output", "op": "contains", "value": "rains"}, "e"),
         ({"field": "completion_client_evaluation_results.score", "op": "eq", "value": "85"}, "a"),
+        ({"field": "completion_client_evaluation_results.score", "op": "eq", "value": 85}, "a"),
+        ({"field": "completion_client_evaluation_results.score", "op": "eq", "value": "86"}, ""),
         (
             {"field": "completion_client_evaluation_results.passed", "op": "eq", "value": "true"},
             "d",
