@@ -11,7 +11,7 @@ import pytest
 
 from promptsync.emulator import RunningEmulator, completion_store, running_emulator
 from promptsync.emulator.decorate import TOP_LEVEL
-from tests.emulator.test_completions import create_template, record, search, turn
+from tests.emulator.completions import create_template, record, search, turn
 
 SESSION = "f503c15e-2f0f-4ce4-b443-4c87d0b6435d"
 

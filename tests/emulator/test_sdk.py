@@ -20,7 +20,7 @@ from freeplay.support import (
 )
 
 from promptsync.emulator import RunningEmulator
-from tests.emulator.openapi import check
+from tests.emulator.completions import search
 
 TOOL = ToolSchema(
     name="weather_of_location",
@@ -257,12 +257,7 @@ def test_sdk_reads_decorated_responses() -> None:
 
 
 def _search(fp: RunningEmulator, filters: dict[str, Any]) -> list[dict[str, Any]]:
-    with fp.client() as client:
-        response = client.post(
-            f"/projects/{fp.project_id}/search/completions", json={"filters": filters}
-        )
-    body = check(response, "POST", "/api/v2/projects/{project_id}/search/completions", 200)
-    return body["data"]  # type: ignore[no-any-return]
+    return search(fp, filters)["data"]  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("decorated", [False, True])
