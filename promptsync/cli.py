@@ -283,6 +283,31 @@ def render_command(g: Globals, /, name: str, **options: Any) -> int:
     "--latency-ms", type=click.FloatRange(0), default=0.0, help="Delay added to every API request."
 )
 @click.option("--seed", type=int, default=None, help="Seed that makes faults reproducible.")
+# Readings: server behaviours Freeplay's docs allow more than one of (docs/emulator.md).
+@click.option(
+    "--dedup",
+    type=click.Choice(["target-environments", "any-version"]),
+    default="target-environments",
+    show_default=True,
+    help="Which identical version a create reuses.",
+)
+@click.option(
+    "--decorate-responses", is_flag=True, help="Add the extra fields a newer server might send."
+)
+@click.option(
+    "--error-key",
+    type=click.Choice(["message", "error"]),
+    default="message",
+    show_default=True,
+    help="Key of error bodies.",
+)
+@click.option(
+    "--env-update-reply",
+    type=click.Choice(["object", "empty-200", "empty-204"]),
+    default="object",
+    show_default=True,
+    help="Reply to update-environments: 200 {}, empty 200, or 204.",
+)
 @click.option(
     "--ready-file",
     metavar="PATH",

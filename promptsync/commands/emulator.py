@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptsync.errors import PromptsyncError
+
+if TYPE_CHECKING:
+    from promptsync.emulator.readings import Dedup, EnvUpdateReply, ErrorKey
 
 
 def run_emulator(
@@ -22,9 +28,13 @@ def run_emulator(
     drop_rate: float,
     latency_ms: float,
     seed: int | None,
+    dedup: Dedup,
+    decorate_responses: bool,
+    error_key: ErrorKey,
+    env_update_reply: EnvUpdateReply,
     ready_file: str | None,
 ) -> int:
-    from promptsync.emulator import EmulatorSettings, FaultConfig
+    from promptsync.emulator import DEFAULT_API_KEY, DatabaseProblem, EmulatorSettings, FaultConfig
     from promptsync.emulator.server import serve
 
     for project_id in project_ids if backend == "freeplay" else ():
@@ -42,9 +52,14 @@ def run_emulator(
             environments=environments,
             faults=FaultConfig(fail_rate, fail_after_commit_rate, drop_rate, latency_ms, seed),
             backend=backend,
+            dedup=dedup,
+            decorate_responses=decorate_responses,
+            error_key=error_key,
+            env_update_reply=env_update_reply,
         )
         if backend == "freeplay":
             settings.grants()
+        settings.readings()
     except ValueError as exc:
         raise PromptsyncError(f"emulator: {exc}") from None
 
@@ -55,6 +70,14 @@ def run_emulator(
         else:
             where = f"backend: {backend}"
         print(f"promptsync emulator listening on {url} (db: {db}; {where})", flush=True)
+        default_key = not api_keys or DEFAULT_API_KEY in api_keys
+        if default_key and not _is_loopback(host):
+            print(
+                f"warning: emulator: --host {host} is reachable from other machines and accepts"
+                " the default API key; pass --api-key",
+                file=sys.stderr,
+                flush=True,
+            )
         if ready_file:  # renamed into place, so a poller never reads half a URL
             partial = Path(f"{ready_file}.partial")
             partial.write_text(url + "\n", encoding="utf-8")
@@ -62,6 +85,17 @@ def run_emulator(
 
     try:
         serve(settings, ready)
+    except DatabaseProblem as exc:
+        raise PromptsyncError(f"emulator: --db {exc}") from None
     except OSError as exc:
         raise PromptsyncError(f"emulator: cannot listen on {host}:{port}: {exc.strerror}") from None
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False

@@ -1,4 +1,5 @@
-"""Local Freeplay- and PromptLayer-compatible prompt-template servers (see docs/emulator.md).
+"""Local Freeplay- and PromptLayer-compatible prompt-template servers (see docs/emulator.md);
+the Freeplay one also records and searches completions.
 
 Written from each API's contract alone: this package imports nothing else of promptsync.
 Its `formatting` module is the one table of Freeplay's provider → flavor mapping and flavor
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from promptsync.emulator.database import DatabaseProblem
     from promptsync.emulator.faults import FaultConfig
     from promptsync.emulator.server import (
         DEFAULT_API_KEY,
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_PROJECT_ID",
+    "DatabaseProblem",
     "EmulatorSettings",
     "FaultConfig",
     "RunningEmulator",
@@ -37,6 +40,10 @@ def __getattr__(name: str) -> Any:
         from promptsync.emulator.faults import FaultConfig
 
         return FaultConfig
+    if name == "DatabaseProblem":
+        from promptsync.emulator.database import DatabaseProblem
+
+        return DatabaseProblem
     if name in __all__:
         from promptsync.emulator import server
 

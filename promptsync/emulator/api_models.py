@@ -34,13 +34,14 @@ class HistoryPlaceholderInfo(_Body):
     kind: Literal["history"] = "history"
 
 
+# Union tags are <bracketed> so that error messages can leave them out of field paths.
 def _message_kind(value: Any) -> str:
-    return "history" if isinstance(value, dict) and "kind" in value else "message"
+    return "<history>" if isinstance(value, dict) and "kind" in value else "<message>"
 
 
 TemplateMessage = Annotated[
-    Annotated[PromptTemplateMessageInfo, Tag("message")]
-    | Annotated[HistoryPlaceholderInfo, Tag("history")],
+    Annotated[PromptTemplateMessageInfo, Tag("<message>")]
+    | Annotated[HistoryPlaceholderInfo, Tag("<history>")],
     Discriminator(_message_kind),
 ]
 

@@ -1,4 +1,5 @@
-"""The Freeplay emulator as one ASGI app: authentication and routing (faults, stats: `asgi`)."""
+"""The Freeplay emulator as an ASGI app: authentication, routing and Freeplay's error shape,
+behind the shared fault injection and statistics (asgi.FaultingApp)."""
 
 from __future__ import annotations
 
@@ -7,26 +8,28 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from promptsync.emulator import decorate
 from promptsync.emulator.asgi import FaultingApp, Respond
-from promptsync.emulator.faults import Faults, Stats
-from promptsync.emulator.routes import (
+from promptsync.emulator.calls import (
     UNAUTHORIZED,
+    Api,
     Call,
     Handler,
-    error,
+    check_project,
     key_sha256,
-    path_uuid,
-    resolve,
 )
-from promptsync.emulator.store import Store, StoreError
+from promptsync.emulator.faults import Faults, Stats
+from promptsync.emulator.raw_version import raw_version
+from promptsync.emulator.routes import resolve
+from promptsync.emulator.store import StoreError
 
 logger = logging.getLogger("promptsync.emulator")
 
 
 class EmulatorApp(FaultingApp):
-    def __init__(self, store: Store, keys: set[str], faults: Faults, stats: Stats) -> None:
+    def __init__(self, api: Api, keys: set[str], faults: Faults, stats: Stats) -> None:
         super().__init__(faults, stats)
-        self.store = store
+        self.api = api
         self.keys = keys  # sha256 of every accepted API key
 
     def authenticate(self, request: Request) -> str | None:
@@ -38,7 +41,12 @@ class EmulatorApp(FaultingApp):
         return digest if digest in self.keys else None
 
     def error(self, status: int, message: str) -> JSONResponse:
-        return error(status, message)
+        return self.api.error(status, message)
+
+    def finish(self, response: Response) -> Response:
+        if self.api.readings.decorate_responses:
+            return decorate.response(response)
+        return response
 
     def route(self, request: Request, raw_path: str) -> tuple[str, Respond]:
         label, handler, params = resolve(request.method, raw_path)
@@ -48,25 +56,30 @@ class EmulatorApp(FaultingApp):
 
         return label, respond
 
+    async def extra_admin(self, request: Request, raw_path: str, key: str) -> Response | None:
+        if raw_path == "/_emulator/raw-version" and request.method == "POST":
+            return await self._run("raw-version", raw_version, Call(request, self.api, key))
+        return None
+
     async def _dispatch(
         self, request: Request, label: str, handler: Handler | None, params: dict[str, str]
     ) -> Response:
         key = self.authenticate(request)
         if key is None:
-            return error(401, UNAUTHORIZED)
+            return self.api.error(401, UNAUTHORIZED)
         if handler is None:
             if label == "method-not-allowed":
-                return error(405, f"Method {request.method} not allowed")
-            return error(404, "Not found")
-        call = Call(request, self.store, key, params)
+                return self.api.error(405, f"Method {request.method} not allowed")
+            return self.api.error(404, "Not found")
+        return await self._run(label, handler, Call(request, self.api, key, params))
+
+    async def _run(self, label: str, handler: Handler, call: Call) -> Response:
         try:
-            if "project_id" in params:
-                path_uuid(call, "project_id")
-                if not self.store.has_access(key, params["project_id"]):
-                    return error(404, "Project not found")
+            if "project_id" in call.params:
+                check_project(call)
             return await handler(call)
         except StoreError as exc:
-            return error(exc.status, exc.message)
+            return self.api.error(exc.status, exc.message)
         except Exception:  # a bug in the emulator: answer like a server would, and log it
             logger.exception("unhandled error in %s", label)
-            return error(500, "Internal server error")
+            return self.api.error(500, "Internal server error")

@@ -50,6 +50,14 @@ class FaultingApp(ABC):
     def error(self, status: int, message: str) -> JSONResponse:
         """An error response in the backend's own shape."""
 
+    def finish(self, response: Response) -> Response:
+        """The response as sent (a backend may decorate it); by default unchanged."""
+        return response
+
+    async def extra_admin(self, request: Request, raw_path: str, key: str) -> Response | None:
+        """A backend's own `/_emulator/…` routes (None: not one of them)."""
+        return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
@@ -57,7 +65,7 @@ class FaultingApp(ABC):
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         raw_path = raw_path.split("?", 1)[0]
         if raw_path.startswith("/_emulator/"):
-            await self._admin(request, raw_path)(scope, receive, send)
+            await (await self._admin(request, raw_path))(scope, receive, send)
             return
         label, respond = self.route(request, raw_path)
         body = await request.body()
@@ -76,12 +84,17 @@ class FaultingApp(ABC):
             self.stats.record(label, "dropped")
             drop_connection(send)
             return
+        response = self.finish(response)
         self.stats.record(label, str(response.status_code))
         await response(scope, receive, send)
 
-    def _admin(self, request: Request, raw_path: str) -> Response:
-        if self.authenticate(request) is None:
+    async def _admin(self, request: Request, raw_path: str) -> Response:
+        key = self.authenticate(request)
+        if key is None:
             return self.error(401, "Requests must be authenticated with a valid API key.")
+        extra = await self.extra_admin(request, raw_path, key)
+        if extra is not None:
+            return extra
         if raw_path == "/_emulator/stats" and request.method == "GET":
             return JSONResponse({**self.stats.snapshot(), "fault_seed": self.faults.seed})
         if raw_path == "/_emulator/stats/reset" and request.method == "POST":

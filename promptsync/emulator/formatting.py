@@ -1,9 +1,9 @@
 """Raw, bound and formatted prompt payloads, shaped as Freeplay returns them.
 
 Mustache is rendered with pystache and no HTML escaping, dicts and lists as compact JSON, as
-Freeplay's SDK does. Provider-specific shapes follow the SDK's adapters. (promptsync.preview
-does the same for `promptsync render`; the copies are deliberate: this package imports nothing
-of promptsync.)
+Freeplay's SDK does. Provider-specific shapes follow the SDK's adapters. This is the one
+provider → flavor table: `promptsync render` (promptsync.preview) reads it too, so the two
+cannot drift apart (tests/test_flavors.py renders every flavor through both).
 """
 
 from __future__ import annotations
@@ -76,29 +76,46 @@ def plain(
         "metadata": metadata(body),
         "format_version": FORMAT_VERSION,
         "project_id": project_id,
-        "content": body["content"],
+        "content": body.get("content"),
         "tool_schema": body.get("tool_schema"),
         "output_schema": body.get("output_schema"),
     }
 
 
 def metadata(body: dict[str, Any], flavor: str | None = None) -> dict[str, Any]:
+    # .get: versions stored through /_emulator/raw-version may lack any key, or hold nulls.
     return {
-        "provider": body["provider"],
-        "flavor": flavor or body["flavor"],
-        "model": body["model"],
-        "params": body["params"] or {},
-        "provider_info": {},
+        "provider": body.get("provider"),
+        "flavor": flavor or body.get("flavor"),
+        "model": body.get("model"),
+        "params": body.get("params", {}),
+        "provider_info": body.get("provider_info", {}),
     }
 
 
 def bind(body: dict[str, Any], variables: dict[str, Any]) -> list[dict[str, Any]]:
-    """Messages with variables inserted; history placeholders dropped (no history is sent)."""
+    """Messages with variables inserted; history placeholders dropped (no history is sent).
+
+    Content that is a list of blocks has the text of each `{"text": …}` block rendered.
+    """
     return [
-        {"role": m["role"], "content": bind_text(m["content"], variables)}
-        for m in body["content"]
-        if "kind" not in m
+        {"role": m.get("role"), "content": _render_content(m.get("content"), variables)}
+        for m in body.get("content") or []
+        if isinstance(m, dict) and "kind" not in m
     ]
+
+
+def _render_content(content: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(content, str):
+        return bind_text(content, variables)
+    if isinstance(content, list):
+        return [
+            {**block, "text": bind_text(block["text"], variables)}
+            if isinstance(block, dict) and isinstance(block.get("text"), str)
+            else block
+            for block in content
+        ]
+    return content
 
 
 def _gemini_role(role: str) -> str:
@@ -122,12 +139,17 @@ def format_messages(flavor: str, messages: list[dict[str, Any]]) -> Any:
     return kept
 
 
-def format_tools(flavor: str, tools: list[dict[str, Any]] | None) -> Any:
+def format_tools(flavor: str, given: list[dict[str, Any]] | None) -> Any:
+    tools = [t for t in given or [] if isinstance(t, dict)]
     if not tools:
         return None
     if flavor == "anthropic_chat":
         return [
-            {"name": t["name"], "description": t["description"], "input_schema": t["parameters"]}
+            {
+                "name": t.get("name"),
+                "description": t.get("description"),
+                "input_schema": t.get("parameters"),
+            }
             for t in tools
         ]
     if flavor in ("openai_chat", "azure_openai_chat"):
@@ -141,9 +163,9 @@ def format_tools(flavor: str, tools: list[dict[str, Any]] | None) -> Any:
             "tools": [
                 {
                     "toolSpec": {
-                        "name": t["name"],
-                        "description": t["description"],
-                        "inputSchema": {"json": t["parameters"]},
+                        "name": t.get("name"),
+                        "description": t.get("description"),
+                        "inputSchema": {"json": t.get("parameters")},
                     }
                 }
                 for t in tools
@@ -158,5 +180,5 @@ def format_output_schema(flavor: str, schema: dict[str, Any] | None) -> dict[str
     return None
 
 
-def system_content(messages: list[dict[str, Any]]) -> str | None:
+def system_content(messages: list[dict[str, Any]]) -> Any:
     return next((m["content"] for m in messages if m["role"] == "system"), None)

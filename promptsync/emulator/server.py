@@ -21,10 +21,11 @@ from typing_extensions import TypeVar
 
 from promptsync.emulator.app import EmulatorApp
 from promptsync.emulator.asgi import FaultingApp
+from promptsync.emulator.calls import Api, key_sha256
 from promptsync.emulator.faults import FaultConfig, Faults, Stats
 from promptsync.emulator.promptlayer.app import build_app as build_promptlayer
 from promptsync.emulator.promptlayer.store import Store as PromptLayerStore
-from promptsync.emulator.routes import key_sha256
+from promptsync.emulator.readings import Dedup, EnvUpdateReply, ErrorKey, Readings
 from promptsync.emulator.store import DEFAULT_ENVIRONMENTS, Store
 
 DEFAULT_API_KEY = "promptsync-emulator"
@@ -48,6 +49,11 @@ class EmulatorSettings:
     # PromptLayer only: the status of a publish. The OpenAPI document says 200; the official
     # SDK's async publish accepts only 201 (its sync one accepts any but 400).
     publish_status: int = 200
+    # Freeplay only: the server behaviours where Freeplay's docs allow several (readings.py).
+    dedup: Dedup = "target-environments"
+    decorate_responses: bool = False
+    error_key: ErrorKey = "message"
+    env_update_reply: EnvUpdateReply = "object"
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -56,14 +62,23 @@ class EmulatorSettings:
             for flag, given in (
                 ("--project-id", self.project_ids),
                 ("--environment", self.environments),
+                ("--dedup", self.dedup != "target-environments"),
+                ("--decorate-responses", self.decorate_responses),
+                ("--error-key", self.error_key != "message"),
+                ("--env-update-reply", self.env_update_reply != "object"),
             ):
                 if given:
                     raise ValueError(
-                        f"{flag} does not apply to --backend promptlayer (a key is one workspace;"
-                        " release labels are made as versions are published or labelled)"
+                        f"{flag} does not apply to --backend promptlayer (it is a reading of"
+                        " Freeplay's API; for PromptLayer a key is one workspace and release"
+                        " labels are made as versions are published or labelled)"
                     )
         if self.publish_status not in (200, 201):
             raise ValueError("publish_status must be 200 or 201")
+
+    def readings(self) -> Readings:
+        """The server behaviours chosen where Freeplay's docs allow several (readings.py)."""
+        return Readings(self.dedup, self.decorate_responses, self.error_key, self.env_update_reply)
 
     def grants(self) -> dict[str, list[str]]:
         """Which projects each key may use.
@@ -102,16 +117,22 @@ def build(settings: EmulatorSettings) -> Emulator[Any]:
     if settings.backend == "promptlayer":
         return _build_promptlayer(settings)
     grants = settings.grants()
+    readings = settings.readings()
     store = Store(settings.db)
-    for name in (*DEFAULT_ENVIRONMENTS, *settings.environments):
-        store.ensure_environment(name)
-    for key, projects in grants.items():
-        for project in projects:
-            store.ensure_project(project)
-            store.grant(key_sha256(key), project)
+    try:
+        api = Api(store, readings)
+        for name in (*DEFAULT_ENVIRONMENTS, *settings.environments):
+            store.ensure_environment(name)
+        for key, projects in grants.items():
+            for project in projects:
+                store.ensure_project(project)
+                store.grant(key_sha256(key), project)
+    except BaseException:
+        store.close()
+        raise
     stats = Stats()
     faults = Faults(settings.faults)
-    app = EmulatorApp(store, {key_sha256(k) for k in grants}, faults, stats)
+    app = EmulatorApp(api, {key_sha256(k) for k in grants}, faults, stats)
     return Emulator(app, store, stats, faults)
 
 
@@ -220,6 +241,10 @@ def running_emulator(
     environments: Sequence[str] = ...,
     faults: FaultConfig | None = ...,
     host: str = ...,
+    dedup: Dedup = ...,
+    decorate_responses: bool = ...,
+    error_key: ErrorKey = ...,
+    env_update_reply: EnvUpdateReply = ...,
 ) -> AbstractContextManager[RunningEmulator[Store]]: ...
 @overload
 def running_emulator(
@@ -242,8 +267,15 @@ def running_emulator(
     faults: FaultConfig | None = None,
     host: str = "127.0.0.1",
     publish_status: int = 200,
+    dedup: Dedup = "target-environments",
+    decorate_responses: bool = False,
+    error_key: ErrorKey = "message",
+    env_update_reply: EnvUpdateReply = "object",
 ) -> Iterator[RunningEmulator[Any]]:
     """Start the emulator on a free port in a background thread; stop it on exit.
+
+    `dedup`, `decorate_responses`, `error_key` and `env_update_reply` pick the server behaviour
+    where Freeplay's docs allow several (readings.py, docs/emulator.md).
 
     >>> with running_emulator() as fp:
     ...     fp.client().get(f"/projects/{fp.project_id}/prompt-templates/all/latest").json()
@@ -261,6 +293,10 @@ def running_emulator(
         faults=faults or FaultConfig(),
         backend=backend,
         publish_status=publish_status,
+        dedup=dedup,
+        decorate_responses=decorate_responses,
+        error_key=error_key,
+        env_update_reply=env_update_reply,
     )
     if backend == "promptlayer":
         key, project = (list(api_keys) or [DEFAULT_API_KEY])[0], ""
@@ -289,14 +325,20 @@ def running_emulator(
 
 @contextmanager
 def emulator_subprocess(
-    *args: str, timeout: float = 30.0, backend: Backend = "freeplay"
+    *args: str,
+    timeout: float = 30.0,
+    backend: Backend = "freeplay",
+    dedup: Dedup | None = None,
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`promptsync emulator` in its own process on a free port: yields (process, base URL).
 
-    `args` are the CLI flags (`--db`, `--api-key`, fault flags, ...). The process is terminated
-    on exit. Use it when the client under test must not share the emulator's interpreter.
+    `args` are the CLI flags (`--db`, `--api-key`, fault flags, `--decorate-responses`, ...);
+    `dedup` is a shorthand for `--dedup`. The process is terminated on exit. Use it when the
+    client under test must not share the emulator's interpreter.
     For PromptLayer the base URL is the API root.
     """
+    if dedup is not None:
+        args = (*args, "--dedup", dedup)
     backend_flags = [] if backend == "freeplay" else ["--backend", backend]
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready"

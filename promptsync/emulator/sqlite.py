@@ -12,24 +12,27 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+
+from promptsync.emulator import database
 
 
 class Database:
+    """Raises database.DatabaseProblem, naming the problem, when `path` cannot hold state."""
+
     def __init__(self, path: str, schema: str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        with self.transaction() as db:
-            for statement in schema.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        self._db = database.connect(path)
+        try:
+            self.ensure_schema(schema)
+        except database.DatabaseProblem:
+            self._db.close()
+            raise
+
+    def ensure_schema(self, schema: str) -> None:
+        """Create the tables of `schema` where missing (a module may add its own tables)."""
+        with self._lock:
+            database.ensure_schema(self._db, self.path, schema)
 
     def close(self) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -75,9 +76,9 @@ class Version:
 def identity(body: dict[str, Any], with_name: bool) -> tuple[Any, ...]:
     """What Freeplay compares to decide a version already exists (provider is not part of it)."""
     return (
-        body["content"],
-        body["model"],
-        body["params"] or {},
+        body.get("content"),
+        body.get("model"),
+        body.get("params") or {},
         body.get("tool_schema") or None,
         body.get("output_schema"),
         body.get("version_description"),
@@ -86,6 +87,8 @@ def identity(body: dict[str, Any], with_name: bool) -> tuple[Any, ...]:
 
 
 class Store(Database):
+    """Raises DatabaseProblem when `path` cannot hold the state (see database.py)."""
+
     def __init__(self, path: str) -> None:
         super().__init__(path, _SCHEMA)
 
@@ -248,6 +251,14 @@ class Store(Database):
         ).fetchone()
         return self._version_row(row, template) if row else None
 
+    def _all_versions(self, db: sqlite3.Connection, template: Template) -> Iterator[Version]:
+        rows = db.execute(
+            "SELECT id, body, seq FROM versions WHERE template_id = ? AND deleted = 0"
+            " ORDER BY seq DESC",
+            (template.id,),
+        )
+        return (self._version_row(row, template) for row in rows)
+
     def _deployed(self, db: sqlite3.Connection, template: Template, env: str) -> Version | None:
         if env == LATEST:
             return self._newest(db, template)
@@ -276,9 +287,12 @@ class Store(Database):
         name: str | None = None,
         template_id: str | None = None,
         create_template: bool = False,
+        any_version: bool = False,
     ) -> tuple[Version, bool]:
-        """Add a version, or reuse an identical one deployed in a target environment.
+        """Add a version, or reuse an identical one and deploy it to `envs`.
 
+        Identical ones are looked for among the versions deployed in `envs` (`latest` when
+        there are none), or with `any_version` among every non-deleted version (newest first).
         Returns the version and whether it was newly created.
         """
         with self.transaction() as db:
@@ -291,24 +305,41 @@ class Store(Database):
                 if found is None and not create_template:
                     raise StoreError(404, "Prompt template not found")
                 template = found or self._insert_template(db, project_id, name)
-            wanted = identity(body, with_name=body.get("version_name") is not None)
-            for env in envs or [LATEST]:
-                existing = self._deployed(db, template, env)
-                if (
-                    existing
-                    and identity(existing.body, body.get("version_name") is not None) == wanted
-                ):
+            with_name = body.get("version_name") is not None
+            wanted = identity(body, with_name)
+            candidates = (
+                self._all_versions(db, template)
+                if any_version
+                else (self._deployed(db, template, env) for env in envs or [LATEST])
+            )
+            for existing in candidates:
+                if existing and identity(existing.body, with_name) == wanted:
                     self._deploy(db, existing, envs or [])
                     return existing, False
-            new_id = str(uuid.uuid4())
-            body_json = json.dumps(body)
-            cursor = db.execute(
-                "INSERT INTO versions (id, template_id, body) VALUES (?, ?, ?)",
-                (new_id, template.id, body_json),
-            )
-            version = Version(new_id, template, body_json, int(cursor.lastrowid or 0))
-            self._deploy(db, version, envs or [])
-            return version, True
+            return self._insert_version(db, template, body, envs or []), True
+
+    def add_raw_version(
+        self, project_id: str, name: str, body: dict[str, Any], envs: list[str]
+    ) -> Version:
+        """Store `body` as a new version, as given: no dedup (the template is made if needed)."""
+        with self.transaction() as db:
+            self._check_environments(db, envs)
+            template = self._template_by_name(db, project_id, name)
+            template = template or self._insert_template(db, project_id, name)
+            return self._insert_version(db, template, body, envs)
+
+    def _insert_version(
+        self, db: sqlite3.Connection, template: Template, body: dict[str, Any], envs: list[str]
+    ) -> Version:
+        new_id = str(uuid.uuid4())
+        body_json = json.dumps(body)
+        cursor = db.execute(
+            "INSERT INTO versions (id, template_id, body) VALUES (?, ?, ?)",
+            (new_id, template.id, body_json),
+        )
+        version = Version(new_id, template, body_json, int(cursor.lastrowid or 0))
+        self._deploy(db, version, envs)
+        return version
 
     def _version(
         self, db: sqlite3.Connection, project_id: str, template_id: str, version_id: str

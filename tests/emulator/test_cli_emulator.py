@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+import os
+import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from promptsync.emulator import emulator_subprocess
 from tests.conftest import REPO
@@ -92,3 +96,87 @@ def test_emulator_imports_nothing_else_of_promptsync() -> None:
             for name in names:
                 if name.startswith("promptsync") or name == "<relative>":
                     assert name.startswith("promptsync.emulator"), f"{path.name} imports {name}"
+
+
+def _emulator_fails(*args: str) -> str:
+    """Run `promptsync emulator` expecting it to refuse to start; return its one stderr line."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "promptsync", "emulator", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def test_db_problems_are_one_line_errors(tmp_path: Path) -> None:
+    (tmp_path / "file.txt").write_text("hi", encoding="utf-8")
+    (tmp_path / "text.db").write_text("not a database", encoding="utf-8")
+    other = sqlite3.connect(tmp_path / "other.db")
+    other.execute("CREATE TABLE versions (x TEXT)")
+    other.commit()
+    other.close()
+    for db, problem in [
+        (
+            tmp_path / "file.txt" / "state" / "db.sqlite",
+            f"'{tmp_path / 'file.txt'}' is a file, not a directory",
+        ),
+        (tmp_path, "is a directory, not a database file"),
+        (tmp_path / "text.db", "not an SQLite database"),
+        (tmp_path / "other.db", "not an emulator database (table versions has no column seq)"),
+    ]:
+        assert _emulator_fails("--db", str(db)) == f"error: emulator: --db {db}: {problem}"
+    # The warning about a reachable host comes only once listening: still one line.
+    assert _emulator_fails("--host", "0.0.0.0", "--db", str(tmp_path)) == (
+        f"error: emulator: --db {tmp_path}: is a directory, not a database file"
+    )
+    # Nobody, not even root, can make a directory in /proc (strerror depends on who tries).
+    assert re.fullmatch(
+        "error: emulator: --db /proc/promptsync-none/db.sqlite: cannot create directory"
+        " '/proc/promptsync-none': (No such file or directory|Permission denied)",
+        _emulator_fails("--db", "/proc/promptsync-none/db.sqlite"),
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads and writes whatever the mode says")
+def test_db_permission_problems(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    unreadable = tmp_path / "unreadable.sqlite"
+    sqlite3.connect(unreadable).close()
+    unreadable.chmod(0o200)
+    locked.chmod(0o500)
+    try:
+        assert _emulator_fails("--db", str(locked / "db.sqlite")) == (
+            f"error: emulator: --db {locked / 'db.sqlite'}: cannot create it:"
+            f" no permission to write in '{locked}'"
+        )
+        assert _emulator_fails("--db", str(unreadable)) == (
+            f"error: emulator: --db {unreadable}: no permission to read and write it"
+        )
+    finally:
+        locked.chmod(0o700)
+        unreadable.chmod(0o600)
+
+
+def test_warns_on_a_reachable_host_with_the_default_key() -> None:
+    for args, warned in [
+        (("--host", "0.0.0.0"), True),
+        (("--host", "0.0.0.0", "--api-key", "secret-key"), False),
+        (("--host", "127.0.0.1"), False),
+    ]:
+        with emulator_subprocess("--db", ":memory:", *args) as (proc, url):
+            assert httpx.get(f"{url}/api/v2/projects/all").status_code == 401
+            proc.send_signal(signal.SIGTERM)
+            _out, err = proc.communicate(timeout=30)
+        warning = (
+            "warning: emulator: --host 0.0.0.0 is reachable from other machines and accepts"
+            " the default API key; pass --api-key"
+        )
+        assert err.splitlines() == ([warning] if warned else []), args
+        assert "secret-key" not in err

@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
+import pytest
 
 from promptsync.emulator import emulator_subprocess, running_emulator
 
@@ -124,3 +125,36 @@ def test_in_memory_database_is_allowed() -> None:
             f"{fp.url}/api/v2/projects/all", headers={"Authorization": f"Bearer {fp.api_key}"}
         )
         assert r.status_code == 200
+
+
+def test_database_problem_in_process(tmp_path: Path) -> None:
+    from promptsync.emulator import DatabaseProblem
+
+    (tmp_path / "text.db").write_text("plain text", encoding="utf-8")
+    with pytest.raises(DatabaseProblem) as caught, running_emulator(tmp_path / "text.db"):
+        pass
+    assert (caught.value.path, caught.value.problem) == (
+        str(tmp_path / "text.db"),
+        "not an SQLite database",
+    )
+
+
+def test_completions_survive_restart(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.sqlite"
+    session = "85d7d393-4e85-4664-8598-5dd91dc75b5b"
+    record = {
+        "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+        "inputs": {"topic": "weather"},
+        "call_info": {"start_time": 1_720_190_000.721, "end_time": 1_720_190_002.5},
+    }
+    search = {"filters": {"field": "completion_inputs.topic", "op": "contains", "value": "weath"}}
+    with running_emulator(db) as fp, fp.client() as client:
+        recorded = client.post(
+            f"/projects/{fp.project_id}/sessions/{session}/completions", json=record
+        )
+        before = client.post(f"/projects/{fp.project_id}/search/completions", json=search).json()
+    with running_emulator(db) as fp, fp.client() as client:
+        after = client.post(f"/projects/{fp.project_id}/search/completions", json=search).json()
+    assert after == before
+    assert [c["completion_id"] for c in after["data"]] == [recorded.json()["completion_id"]]
+    assert after["data"][0]["completion_metadata"]["start_time"] == "2024-07-05T14:33:20.721000"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from freeplay import Freeplay
+from freeplay import CallInfo, Freeplay, RecordPayload, UsageTokens
 from freeplay.freeplay_cli import cli as freeplay_cli
 from freeplay.resources.prompts import FilesystemTemplateResolver
 from freeplay.support import (
@@ -18,6 +20,7 @@ from freeplay.support import (
 )
 
 from promptsync.emulator import RunningEmulator
+from tests.emulator.completions import search
 
 TOOL = ToolSchema(
     name="weather_of_location",
@@ -230,3 +233,112 @@ def test_download_bundle_read_by_filesystem_resolver(
         "content": "Album in the style of Prince",
     }
     assert album_offline.tool_schema[0]["function"]["name"] == "weather_of_location"
+
+
+def test_sdk_reads_decorated_responses() -> None:
+    from promptsync.emulator import running_emulator
+    from promptsync.emulator.decorate import PROVIDER_INFO
+
+    with running_emulator(decorate_responses=True) as fp:
+        seed(fp)
+        templates = sdk(fp).prompts.get_all(fp.project_id, environment="staging").prompt_templates
+        assert {t.prompt_template_name for t in templates} == {"album_bot", "support/agent"}
+        album = next(t for t in templates if t.prompt_template_name == "album_bot")
+        assert album.format_version == 3
+        assert album.tool_schema == [TOOL]
+        formatted = sdk(fp).prompts.get_formatted(
+            project_id=fp.project_id,
+            template_name="support/agent",
+            environment="prod",
+            variables={"product": "Freeplay", "question": "Refund?"},
+        )
+        assert formatted.llm_prompt == [{"role": "user", "content": "Refund?"}]
+        assert formatted.prompt_info.provider_info == PROVIDER_INFO
+
+
+def _search(fp: RunningEmulator, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    return search(fp, filters)["data"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("decorated", [False, True])
+def test_sdk_records_and_search_finds_it(decorated: bool) -> None:
+    from promptsync.emulator import running_emulator
+
+    with running_emulator(decorate_responses=decorated) as fp:
+        seed(fp)
+        client = sdk(fp)
+        formatted = client.prompts.get_formatted(
+            project_id=fp.project_id,
+            template_name="album_bot",
+            environment="staging",
+            variables={"pop_star": "Taylor Swift"},
+            history=[],
+        )
+        session = client.sessions.create(custom_metadata={"user_type": "premium"})
+        trace = session.create_trace(input="album please")
+        start = time.time() - 3600  # an "old" call: its own start time is kept
+        recorded = client.recordings.create(
+            RecordPayload(
+                project_id=fp.project_id,
+                all_messages=[*formatted.llm_prompt, {"role": "assistant", "content": "Rainy"}],
+                inputs={"pop_star": "Taylor Swift"},
+                session_info=session.session_info,
+                prompt_version_info=formatted.prompt_info,
+                call_info=CallInfo.from_prompt_info(
+                    formatted.prompt_info, start, start + 1.5, usage=UsageTokens(12, 3)
+                ),
+                tool_schema=formatted.tool_schema,
+                eval_results={"polite": True},
+                parent_id=uuid.UUID(trace.trace_id),
+            )
+        )
+        found = _search(
+            fp,
+            {
+                "and": [
+                    {"field": "prompt_template", "op": "eq", "value": "album_bot"},
+                    {"field": "environment", "op": "eq", "value": "staging"},
+                    {"field": "completion_inputs.pop_star", "op": "contains", "value": "taylor"},
+                    {
+                        "field": "session_custom_metadata.user_type",
+                        "op": "contains",
+                        "value": "premium",
+                    },
+                    {"field": "start_time", "op": "lt", "value": time.time() - 1800},
+                    {"field": "latency", "op": "between", "value": [1, 2]},
+                ]
+            },
+        )
+        assert [item["completion_id"] for item in found] == [recorded.completion_id]
+        (item,) = found
+        assert item["session_id"] == session.session_id
+        assert item["usage"] == {"prompt_tokens": 12, "completion_tokens": 3}
+        assert item["evaluation_results"]["client_evaluations"] == {"polite": True}
+        assert item["completion_metadata"]["model"] == "gpt-4o"
+        assert item["messages"] == [
+            {"role": "system", "content": "You name albums."},
+            {"role": "user", "content": "Album in the style of Taylor Swift"},
+            {"role": "assistant", "content": "Rainy"},
+        ]
+
+
+def test_sdk_records_anthropic_blocks(seeded: tuple[RunningEmulator, Any]) -> None:
+    fp, _ = seeded
+    client = sdk(fp)
+    formatted = client.prompts.get_formatted(
+        project_id=fp.project_id,
+        template_name="support/agent",
+        environment="prod",
+        variables={"product": "Freeplay", "question": "Refund?"},
+    )
+    answer = {"role": "assistant", "content": [{"type": "text", "text": "Refund approved."}]}
+    recorded = client.recordings.create(
+        RecordPayload(
+            project_id=fp.project_id,
+            all_messages=[*formatted.llm_prompt, answer],
+            inputs={"product": "Freeplay", "question": "Refund?"},
+            prompt_version_info=formatted.prompt_info,
+        )
+    )
+    output = {"field": "completion_output", "op": "contains", "value": "approved"}
+    assert [item["completion_id"] for item in _search(fp, output)] == [recorded.completion_id]

@@ -8,11 +8,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from promptsync.emulator.asgi import FaultingApp, Respond
+from promptsync.emulator.calls import key_sha256
 from promptsync.emulator.faults import Faults, Stats
 from promptsync.emulator.promptlayer.http import Call, Handler, Invalid, error, invalid
 from promptsync.emulator.promptlayer.routes import resolve
 from promptsync.emulator.promptlayer.store import Store, StoreError
-from promptsync.emulator.routes import key_sha256
 
 logger = logging.getLogger("promptsync.emulator.promptlayer")
 UNAUTHORIZED = "Invalid or missing API key: send it in the X-API-KEY header."
