@@ -402,3 +402,47 @@ def test_a_stale_plan_names_every_changed_environment(
         "error: Saved plan is stale: latest, staging, prod changed since the plan was made."
         " Run plan again.\n"
     )
+
+
+def test_an_environment_the_registry_lacks_is_named_before_any_write(
+    project: Path, emulator: RunningEmulator, run_cli: RunCli
+) -> None:
+    config = project / "promptsync.yaml"
+    config.write_text(config.read_text().replace("[staging, prod]", "[staging, prod, qa]"))
+    emulator.stats.reset()
+    code, _, err = run_cli("apply", "--auto-approve")
+    assert code == 1
+    assert err.startswith(
+        "error: environment(s) qa do not exist in this Freeplay project; create them in"
+        " Freeplay (or remove them from promptsync.yaml) (GET /api/v2/projects/"
+    )
+    assert writes(emulator) == 0
+
+
+def test_preflight_checks_the_environments_list_before_any_write() -> None:
+    # A server that answers an empty list for an unknown environment: apply's preflight
+    # (GET /api/v2/environments, every page) still stops before the first write.
+    import httpx
+
+    from promptsync.backends.freeplay.client import FreeplayBackend
+    from promptsync.backends.http import BackendError, HttpSession
+    from promptsync.credentials import ApiKey
+
+    pages = {
+        "1": {"data": [{"id": "1", "name": "staging"}], "pagination": {"has_next": True}},
+        "2": {"data": [{"id": "2", "name": "prod"}], "pagination": {"has_next": False}},
+    }
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}?{request.url.query.decode()}")
+        return httpx.Response(200, json=pages[request.url.params["page"]])
+
+    session = HttpSession("http://fp.test/api/v2", {}, transport=httpx.MockTransport(handler))
+    backend = FreeplayBackend("http://fp.test", "p", ApiKey("k"), session=session)
+    backend.preflight(["staging", "prod"])
+    with pytest.raises(
+        BackendError, match=r"^environment\(s\) qa do not exist .* nothing was changed$"
+    ):
+        backend.preflight(["staging", "qa", "prod"])
+    assert all(s.startswith("GET /api/v2/environments?page=") for s in seen)

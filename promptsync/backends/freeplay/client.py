@@ -62,6 +62,13 @@ def _hint(status: int, message: str) -> str:
     return ""
 
 
+def _missing(*environments: str) -> str:
+    return (
+        f"environment(s) {', '.join(environments)} do not exist in this Freeplay project;"
+        " create them in Freeplay (or remove them from promptsync.yaml)"
+    )
+
+
 class FreeplayBackend:
     """One Freeplay project. Thread-safe: snapshots are read concurrently."""
 
@@ -108,7 +115,12 @@ class FreeplayBackend:
 
     def _read_one(self, environment: str, cache: dict[str, RemoteVersion]) -> Snapshot:
         path = f"{self._templates}/all/{quote(environment, safe='')}"
-        response = self.http.send("GET", path)
+        try:
+            response = self.http.send("GET", path)
+        except BackendError as exc:
+            if exc.status in (400, 404) and "environment" in str(exc).lower():
+                raise BackendError(f"{_missing(environment)} ({exc})", exc.status) from None
+            raise
         try:
             return read_all(response.content, cache)
         except ShapeError as exc:
@@ -140,11 +152,7 @@ class FreeplayBackend:
             page += 1
         missing = [e for e in environments if e not in known and e != LATEST]
         if missing:
-            raise BackendError(
-                f"environment(s) {', '.join(missing)} do not exist in this Freeplay project;"
-                " create them in Freeplay (or remove them from promptsync.yaml) — nothing was"
-                " changed"
-            )
+            raise BackendError(f"{_missing(*missing)} — nothing was changed")
 
     def create_version(self, op: CreateVersion) -> RemoteVersion:
         # A retried create is safe: the request is byte-identical (provenance included) and
