@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from promptsync.errors import Issue
+from promptsync.identity import Identity, content_of
 from promptsync.models import PromptFile
 
 
@@ -17,6 +18,12 @@ class PromptSource:
     prompt: PromptFile
     env_marks: tuple[tuple[int, int], ...]
     name_mark: tuple[int, int]
+
+    @cached_property
+    def identity(self) -> Identity:
+        """What this file's version is, for comparison (computed once)."""
+        p = self.prompt
+        return Identity(content_of(p), p.version_name, p.version_description)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from promptsync.identity import canonical_json
 from promptsync.models import PromptFile, format_path
 from promptsync.remote import Content
 
@@ -59,6 +60,52 @@ def _comparable(content: Content, extras: dict[str, str | None]) -> dict[str, An
     return {k: v for k, v in view.items() if v not in (None, {})}
 
 
+_ABSENT: Any = object()
+_DEEPER = 0.33  # deepdiff's threshold_to_diff_deeper: below it, a dict changed as a whole
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON: `1` and `true` differ (Python's == says they are equal)."""
+    return a is b or (type(a) is type(b) and a == b and canonical_json(a) == canonical_json(b))
+
+
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, dict | list)
+
+
+def _field(key: str, old: Any, new: Any) -> list[Difference]:
+    """One top-level field's differences, exactly as deepdiff reports them for that field,
+    without paying deepdiff's cost where the comparison is flat (a changed model, a changed
+    parameter). Fields are compared one by one, so a version that changes several fields never
+    collapses into one change of everything."""
+    if old is not _ABSENT and new is not _ABSENT and _same(old, new):
+        return []
+    if old is _ABSENT or new is _ABSENT or (_scalar(old) and _scalar(new)):
+        return [Difference(key, None if old is _ABSENT else old, None if new is _ABSENT else new)]
+    if isinstance(old, dict) and isinstance(new, dict):
+        union = old.keys() | new.keys()
+        if len(union) > 1 and len(old.keys() & new.keys()) / len(union) < _DEEPER:
+            return [Difference(key, old, new)]  # little in common: one change, as deepdiff says
+        if all(_scalar(v) for v in (*old.values(), *new.values())):
+            return [
+                Difference(f"{key}.{k}", old.get(k), new.get(k))
+                for k in [*old, *(k for k in new if k not in old)]
+                if k not in old or k not in new or not _same(old[k], new[k])
+            ]
+    from deepdiff import DeepDiff  # nested structures only: most plans never need it
+    from deepdiff.helper import notpresent
+
+    return [
+        Difference(
+            format_path([key, *level.path(output_format="list")]),
+            None if level.t1 is notpresent else level.t1,
+            None if level.t2 is notpresent else level.t2,
+        )
+        for report in DeepDiff(old, new, verbose_level=2).tree.values()
+        for level in report
+    ]
+
+
 def _order(diff: Difference) -> tuple[int, str]:
     head = diff.path.split(".", 1)[0].split("[", 1)[0]
     return (FIELD_ORDER.index(head) if head in FIELD_ORDER else len(FIELD_ORDER), diff.path)
@@ -79,18 +126,8 @@ def differences(
     if before is None:  # nothing to compare with: every field is an addition
         found = [Difference(key, None, new[key]) for key in new]
     else:
-        from deepdiff import DeepDiff  # imported here: a plan without changes never needs it
-        from deepdiff.helper import notpresent
-
-        for report in DeepDiff(old, new, verbose_level=2).tree.values():
-            for level in report:
-                found.append(
-                    Difference(
-                        format_path(level.path(output_format="list")),
-                        None if level.t1 is notpresent else level.t1,
-                        None if level.t2 is notpresent else level.t2,
-                    )
-                )
+        for key in [*old, *(k for k in new if k not in old)]:
+            found += _field(key, old.get(key, _ABSENT), new.get(key, _ABSENT))
     old_messages = before["messages"] if before is not None else []
     if old_messages != after["messages"]:
         found.append(

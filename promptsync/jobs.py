@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptsync import __version__
 from promptsync.apply import Mismatch, OpResult, duplicates, execute, verify
-from promptsync.backends.base import Backend
 from promptsync.errors import PromptsyncError
 from promptsync.identity import content_hash, content_of, fingerprint
 from promptsync.load import display_path
@@ -33,23 +33,35 @@ from promptsync.provenance import describer
 from promptsync.remote import LATEST
 from promptsync.settings import Settings
 
+if TYPE_CHECKING:  # httpx is imported only once a backend is opened
+    from promptsync.backends.base import Backend
+
 
 def make_plan(project: Project, backend: Backend, selection: Selection) -> Plan:
-    """Read every managed environment and latest (one list read each), then plan."""
+    """Read every managed environment and latest (one list read each), then plan.
+
+    The files are valid by now; the registry is read in the background while the local work
+    that does not need it (git facts, each file's identity) is done.
+    """
     managed = project.managed
     acting = acting_environments(managed, selection.environments)
-    in_scope = template_filter(project, selection)
-    templates = {
-        name: sources
-        for name, sources in project.loaded.templates.items()
-        if in_scope(name, sources)
-    }
-    snapshots = backend.read([*managed, LATEST])
-    _check_globs(selection, {*project.loaded.templates, *snapshots[LATEST].names()})
-    from promptsync.gitinfo import git_info, last_commit  # git only once the files are valid
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(backend.read, [*managed, LATEST])
+        in_scope = template_filter(project, selection)
+        templates = {
+            name: sources
+            for name, sources in project.loaded.templates.items()
+            if in_scope(name, sources)
+        }
+        from promptsync.gitinfo import git_info, last_commit  # git only once files are valid
 
-    git, top = git_info(project.settings.root)
-    commit_of = last_commit(top) if top is not None else (lambda _path: None)
+        git, top = git_info(project.settings.root)
+        commit_of = last_commit(top) if top is not None else (lambda _path: None)
+        for sources in templates.values():
+            for source in sources:
+                _ = source.identity
+        snapshots = reading.result()
+    _check_globs(selection, {*project.loaded.templates, *snapshots[LATEST].names()})
     scope = Scope(
         managed=managed,
         acting=acting,

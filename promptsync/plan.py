@@ -20,7 +20,7 @@ from promptsync.breaking import breaking_changes
 from promptsync.desired import PromptSource
 from promptsync.diff import differences
 from promptsync.errors import Problems
-from promptsync.identity import Identity, canonical_json, content_of, short
+from promptsync.identity import Identity, canonical_json, short
 from promptsync.models import PromptFile
 from promptsync.plan_models import (
     Action,
@@ -70,14 +70,10 @@ def _env_key(scope: Scope) -> Callable[[str], int]:
     return lambda env: order.index(env) if env in order else len(order)
 
 
-def file_identity(prompt: PromptFile) -> Identity:
-    return Identity(content_of(prompt), prompt.version_name, prompt.version_description)
-
-
 def _groups(sources: Sequence[PromptSource], scope: Scope) -> list[_Group]:
     by_key: dict[str, _Group] = {}
     for source in sorted(sources, key=lambda s: s.path):
-        identity = file_identity(source.prompt)
+        identity = source.identity
         group = by_key.setdefault(identity.key, _Group(identity, []))
         group.files.append(source)
         for env in source.prompt.environments or [LATEST]:

@@ -75,7 +75,7 @@ def template_filter(
     """(template name, its files) → in scope? From --template globs and --changed-since."""
     changed = None
     if selection.changed_since:
-        from promptsync.gitinfo import changed_since  # git only when asked for
+        from promptsync.gitdiff import changed_since  # GitPython only when asked for
 
         changed = changed_since(project.settings.root, selection.changed_since)
 
