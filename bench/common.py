@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -74,3 +77,23 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def measured(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[str, int]:
+    """Run a command to completion: (its stdout, its peak RSS in KiB). Raises on failure."""
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    stdout, stderr = proc.stdout, proc.stderr
+    assert stdout is not None
+    assert stderr is not None
+    errors: list[str] = []
+    drain = threading.Thread(target=lambda: errors.append(stderr.read()))
+    drain.start()
+    out = stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)  # reaped here, so the rusage is this child's
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    drain.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv} failed: {''.join(errors)}")
+    return out, usage.ru_maxrss

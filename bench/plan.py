@@ -1,7 +1,8 @@
-"""`promptsync plan` cost: requests and wall time for N templates x 3 environments, against the
-naive approach — the official freeplay SDK fetching each template by name in each environment.
+"""`promptsync plan` cost: requests, wall time and peak memory for N templates x 3 environments,
+against the naive approach — the official freeplay SDK fetching each template by name in each
+environment — and how the time grows with N.
 
-Run: .venv/bin/python -m bench.plan [--sizes 100 1000 5000]
+Run: .venv/bin/python -m bench.plan [--sizes 1000 5000 10000] [--latency-ms 20] [--naive-max 1000]
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from freeplay import Freeplay
 
-from bench.common import KEY, PROJECT, Server, emulator_process, table, version_body
+from bench.common import KEY, PROJECT, Server, emulator_process, measured, table, version_body
 
 ENVS = ["dev", "staging", "prod"]
 
@@ -66,18 +66,12 @@ def write_files(root: Path, n: int, changed_every: int) -> None:
         )
 
 
-def run_plan(root: Path, url: str) -> tuple[float, str]:
+def run_plan(root: Path, url: str) -> tuple[float, int, str]:
+    """(seconds, peak RSS in KiB, the plan's last line) of `promptsync plan` as a new process."""
     env = {**os.environ, "FREEPLAY_API_KEY": KEY, "FREEPLAY_API_URL": url}
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "promptsync", "--no-color", "plan"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return time.perf_counter() - start, proc.stdout.strip().splitlines()[-1]
+    out, rss = measured([sys.executable, "-m", "promptsync", "--no-color", "plan"], root, env)
+    return time.perf_counter() - start, rss, out.strip().splitlines()[-1]
 
 
 def run_naive(url: str, n: int) -> float:
@@ -92,15 +86,22 @@ def run_naive(url: str, n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000, 10000])
     parser.add_argument(
         "--latency-ms",
         type=float,
         default=0.0,
         help="Emulated network latency per request (0: localhost as is).",
     )
+    parser.add_argument(
+        "--naive-max",
+        type=int,
+        default=1000,
+        help="Run the naive loop only up to this many templates (it takes N x 3 requests).",
+    )
     args = parser.parse_args()
     rows = []
+    first: tuple[int, float] | None = None
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             db = str(Path(tmp) / "emulator.sqlite")
@@ -109,26 +110,31 @@ def main() -> None:
             write_files(Path(tmp), n, changed_every=10)
             latency = ["--latency-ms", str(args.latency_ms)] if args.latency_ms else []
             with emulator_process("--db", db, *latency) as server:
-                plan_seconds, summary = run_plan(Path(tmp), server.url)
+                plan_seconds, rss, summary = run_plan(Path(tmp), server.url)
                 requests = sum(server.stats().values())
                 server.reset_stats()
-                naive_seconds = run_naive(server.url, n)
-                naive_requests = sum(server.stats().values())
+                naive = None
+                if n <= args.naive_max:
+                    naive = run_naive(server.url, n), sum(server.stats().values())
+        first = first or (n, plan_seconds)
+        growth = f"{plan_seconds / first[1]:.1f}x for {n / first[0]:g}x" if n != first[0] else "-"
         rows.append(
             [
                 f"{n:,}",
                 str(requests),
                 f"{plan_seconds:.2f}",
-                f"{naive_requests:,}",
-                f"{naive_seconds:.2f}",
-                f"{naive_seconds / plan_seconds:.1f}x",
+                f"{rss / 1024:.0f}",
+                growth,
+                f"{naive[1]:,}" if naive else "-",
+                f"{naive[0]:.2f}" if naive else "-",
+                f"{naive[0] / plan_seconds:.1f}x" if naive else "-",
                 summary,
             ]
         )
     print(
         f"promptsync plan benchmark — Python {platform.python_version()}, {platform.machine()},"
         f" {os.cpu_count()} CPUs; emulator in its own process; {len(ENVS)} environments;"
-        " 1 in 10 templates changed"
+        f" 1 in 10 templates changed; latency {args.latency_ms:g} ms per request"
     )
     print(
         table(
@@ -136,6 +142,8 @@ def main() -> None:
                 "templates",
                 "plan requests",
                 "plan s",
+                "peak RSS MiB",
+                "growth",
                 "naive requests",
                 "naive s",
                 "speed-up",
