@@ -45,11 +45,20 @@ class Project:
 def open_project(config: str | None, environ: Mapping[str, str], cwd: Path) -> Project:
     """Read the config and every prompt file (raises LoadError listing all problems)."""
     settings = load_settings(config, environ, cwd)
+    check_started(settings, cwd)
+    return load_project(settings)
+
+
+def check_started(settings: Settings, cwd: Path) -> None:
+    """No config anywhere and no prompts directory: point at `init` instead of a bare error."""
     if settings.config_path is None and not settings.prompts_dir.is_dir():
         raise PromptsyncError(
             f"no promptsync.yaml in {cwd} or any parent directory, and no prompts/ here;"
             " run `promptsync init` to start a project (or pass --config)"
         )
+
+
+def load_project(settings: Settings) -> Project:
     return Project(settings, load_prompts(settings.prompts_dir, settings.config.environments))
 
 

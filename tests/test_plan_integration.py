@@ -356,12 +356,32 @@ def test_bad_env_flag(project: Path, run_cli: RunCli) -> None:
     )
 
 
-def test_invalid_files_fail_before_any_request(
+def test_invalid_files_fail_the_plan_and_never_write(
     project: Path, emulator: RunningEmulator, run_cli: RunCli
 ) -> None:
     (project / "prompts" / "bad.yaml").write_text("name: x\n", encoding="utf-8")
+    code, _, err = run_cli("apply", "--auto-approve")
+    assert code == 1
+    assert err.startswith("error: prompts/bad.yaml:1:1: missing required key 'provider'")
+    # The registry may have been read while the files loaded; nothing was written.
+    assert emulator.stats.count("GET") <= 3
+    assert emulator.stats.snapshot()["total"] == emulator.stats.count("GET")
+
+
+def test_an_invalid_config_fails_before_any_request(
+    project: Path, emulator: RunningEmulator, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = project / "promptsync.yaml"
+    config.write_text(config.read_text() + "prompt_dir: elsewhere\n")
     code, _, err = run_cli("plan")
     assert code == 1
+    assert "unknown key 'prompt_dir' (did you mean 'prompts_dir'?)" in err
+    assert emulator.stats.snapshot()["total"] == 0
+    # Files are reported before a missing key, even though the key is checked first.
+    config.write_text(config.read_text().replace("prompt_dir: elsewhere\n", ""))
+    (project / "prompts" / "bad.yaml").write_text("name: x\n", encoding="utf-8")
+    monkeypatch.delenv("FREEPLAY_API_KEY")
+    code, _, err = run_cli("plan")
     assert err.startswith("error: prompts/bad.yaml:1:1: missing required key 'provider'")
     assert emulator.stats.snapshot()["total"] == 0
 

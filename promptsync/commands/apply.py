@@ -10,20 +10,14 @@ from pathlib import Path
 from typing import TextIO
 
 from promptsync import console
+from promptsync.deployment import NO_CHANGES_JSON, apply_plan
 from promptsync.display.report import report_text
 from promptsync.display.text import plan_text
 from promptsync.errors import PromptsyncError
 from promptsync.interrupts import INTERRUPTS
-from promptsync.jobs import (
-    NO_CHANGES_JSON,
-    RemoteOptions,
-    apply_plan,
-    check_saved_plan,
-    connect,
-    load_plan_file,
-    make_plan,
-)
-from promptsync.project import Selection, open_project
+from promptsync.jobs import RemoteOptions, connect, start_planning
+from promptsync.project import Selection
+from promptsync.saved import check_saved_plan, load_plan_file
 from promptsync.settings import load_settings
 
 PROMPT = "Apply these changes? [y/N] "
@@ -65,15 +59,15 @@ def run_apply(
         settings = load_settings(config, os.environ, Path.cwd())
         backend = connect(settings, remote, os.environ, on_retry)
     else:
-        project = open_project(config, os.environ, Path.cwd())
-        backend = connect(project.settings, remote, os.environ, on_retry)
+        planning = start_planning(config, os.environ, Path.cwd(), remote, on_retry)
+        backend = planning.backend
     try:
         if planfile:
             if not check_saved_plan(plan, settings, backend):
                 console.out(ALREADY_APPLIED + "\n")
                 return 0
         else:
-            plan = make_plan(project, backend, selection)
+            plan = planning.plan(selection)
         if not plan.changes:
             if fmt == "json":
                 console.out(json.dumps(NO_CHANGES_JSON, indent=2) + "\n")

@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from promptsync import console
+from promptsync.deployment import apply_plan
 from promptsync.display.lines import summary_line
 from promptsync.display.markdown import plan_markdown
 from promptsync.display.report import report_text
@@ -28,15 +29,10 @@ from promptsync.errors import PromptsyncError, messages
 from promptsync.files import write_atomically
 from promptsync.github import COMMENT_LIMIT, GitHub, GitHubError, append_summary, write_outputs
 from promptsync.interrupts import INTERRUPTS
-from promptsync.jobs import (
-    apply_plan,
-    check_saved_plan,
-    connect,
-    load_plan_file,
-    make_plan,
-)
+from promptsync.jobs import connect, start_planning
 from promptsync.options import apply_arguments, parse, plan_arguments, remote, selection
-from promptsync.project import open_project, validate
+from promptsync.project import validate
+from promptsync.saved import check_saved_plan, load_plan_file
 from promptsync.settings import REGISTRIES, load_settings
 
 
@@ -99,12 +95,11 @@ def _plan(title: str, inputs: Inputs, temp: Path) -> Outcome:
     kw = inputs.options(plan_arguments)
     path = temp / f"promptsync-plan-{hashlib.sha256(title.encode()).hexdigest()[:8]}.json"
     try:
-        project = open_project(inputs.config, os.environ, Path.cwd())
-        backend = connect(project.settings, remote(kw), os.environ, console.err)
+        planning = start_planning(inputs.config, os.environ, Path.cwd(), remote(kw), console.err)
         try:
-            plan = make_plan(project, backend, selection(kw))
+            plan = planning.plan(selection(kw))
         finally:
-            backend.close()
+            planning.close()
         write_atomically(path, plan.model_dump_json(indent=2) + "\n")
     except PromptsyncError as exc:
         return _failed(title, "plan", exc)
@@ -161,13 +156,13 @@ def _apply(title: str, inputs: Inputs, key_variable: str) -> Outcome:
             settings = load_settings(inputs.config, os.environ, Path.cwd())
             backend = connect(settings, remote(kw), os.environ, emit)
         else:
-            project = open_project(inputs.config, os.environ, Path.cwd())
-            backend = connect(project.settings, remote(kw), os.environ, emit)
+            planning = start_planning(inputs.config, os.environ, Path.cwd(), remote(kw), emit)
+            backend = planning.backend
         try:
             if planfile and not check_saved_plan(plan, settings, backend):
                 plan = plan.model_copy(update={"changes": []})
             elif not planfile:
-                plan = make_plan(project, backend, selection(kw))
+                plan = planning.plan(selection(kw))
             if not plan.changes:
                 line = "No changes. Your prompts match the remote."
                 console.out(line + "\n")

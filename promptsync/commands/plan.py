@@ -10,8 +10,8 @@ from promptsync import console
 from promptsync.display.formats import plan_output
 from promptsync.errors import PromptsyncError, messages
 from promptsync.files import write_atomically
-from promptsync.jobs import RemoteOptions, connect, make_plan
-from promptsync.project import Selection, open_project
+from promptsync.jobs import RemoteOptions, start_planning
+from promptsync.project import Selection
 
 
 def run_plan(
@@ -30,12 +30,11 @@ def run_plan(
             console.err(f"retry: {message}")
 
     try:
-        project = open_project(config, os.environ, Path.cwd())
-        backend = connect(project.settings, remote, os.environ, on_retry)
+        planning = start_planning(config, os.environ, Path.cwd(), remote, on_retry)
         try:
-            plan = make_plan(project, backend, selection)
+            plan = planning.plan(selection)
         finally:
-            backend.close()
+            planning.close()
     except PromptsyncError as exc:
         if fmt == "json":  # a machine reader gets a JSON answer either way
             console.out(json.dumps({"error": {"messages": messages(exc)}}, indent=2) + "\n")
@@ -44,7 +43,7 @@ def run_plan(
         write_atomically(Path(out), plan.model_dump_json(indent=2) + "\n")
     console.out(plan_output(plan, fmt, color))
     if verbose:
-        console.err(f"{backend.requests} request(s) to {plan.backend.api_url}")
+        console.err(f"{planning.backend.requests} request(s) to {plan.backend.api_url}")
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0

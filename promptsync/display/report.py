@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from promptsync.deployment import Report
 from promptsync.display.lines import visible
-from promptsync.jobs import Report
 
 
 def report_text(report: Report) -> str:
