@@ -145,6 +145,7 @@ def test_saved_plan_errors(
     assert run_cli("plan", "--out", "plan.json")[0] == 0
     (project / "broken.json").write_text("{nope", encoding="utf-8")
     (project / "other.json").write_text('{"format_version": "9"}', encoding="utf-8")
+    (project / "old.json").write_text('{"format_version": "1", "changes": []}', encoding="utf-8")
     cases = {
         (
             "apply",
@@ -153,6 +154,8 @@ def test_saved_plan_errors(
         ("apply", "broken.json"): "error: broken.json: not a promptsync plan (invalid JSON)",
         ("apply", "other.json"): "error: other.json: plan format_version '9' is not supported"
         " (this promptsync reads '2')",
+        ("apply", "old.json"): "error: old.json: plan format_version '1' is not supported"
+        " (this promptsync reads '2') — it was made by an older promptsync: run plan again",
         ("apply", "plan.json", "--env", "prod"): "error: --env and --template cannot be combined"
         " with a saved plan; pass them to `plan` instead",
     }
