@@ -16,7 +16,7 @@ from typing import Any
 
 from promptsync import __version__
 from promptsync.apply import Mismatch, OpResult, duplicates, execute, verify
-from promptsync.backends.base import Backend
+from promptsync.backends.base import Backend, call_sampler
 from promptsync.errors import PromptsyncError
 from promptsync.identity import content_hash, content_of, fingerprint
 from promptsync.load import display_path
@@ -31,11 +31,15 @@ from promptsync.project import (
 )
 from promptsync.provenance import describer
 from promptsync.remote import LATEST
+from promptsync.sampling import ImpactOptions, with_impact
 from promptsync.settings import Settings
 
 
-def make_plan(project: Project, backend: Backend, selection: Selection) -> Plan:
-    """Read every managed environment and latest (one list read each), then plan."""
+def make_plan(
+    project: Project, backend: Backend, selection: Selection, impact: ImpactOptions | None = None
+) -> Plan:
+    """Read every managed environment and latest (one list read each), then plan; with
+    `impact`, add evidence from the calls recorded for the changes (one search per pair)."""
     managed = project.managed
     acting = acting_environments(managed, selection.environments)
     in_scope = template_filter(project, selection)
@@ -64,7 +68,7 @@ def make_plan(project: Project, backend: Backend, selection: Selection) -> Plan:
         known_names=set(project.loaded.templates),
         in_scope=lambda name: in_scope(name, []),
     )
-    return Plan(
+    plan = Plan(
         promptsync_version=__version__,
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         backend=backend.ref,
@@ -77,6 +81,10 @@ def make_plan(project: Project, backend: Backend, selection: Selection) -> Plan:
         unclaimed=body.unclaimed,
         warnings=[*body.warnings, *(str(w) for w in project.loaded.warnings)],
     )
+    if impact is None:
+        return plan
+    config = project.settings.config.impact
+    return with_impact(plan, snapshots, call_sampler(backend), impact, config, datetime.now(UTC))
 
 
 def _check_globs(selection: Selection, names: set[str]) -> None:
