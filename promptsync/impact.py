@@ -212,10 +212,13 @@ def _choose(affected: list[SampledCall], calls: Iterable[SampledCall], n: int) -
     return chosen
 
 
-def truncate(value: Any, limit: int = EXAMPLE_VALUE_CHARS) -> str:
-    """A value as text (compact JSON unless a string), at most `limit` characters."""
+def truncate(value: Any, limit: int = EXAMPLE_VALUE_CHARS) -> Any:
+    """A value of at most `limit` characters (a list or object as compact JSON): kept as it
+    is when short enough, else its text cut to `limit` characters, ending in `…`."""
     text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return value
+    return text[: limit - 1] + "…"
 
 
 def example(call: SampledCall) -> Example:
@@ -223,6 +226,6 @@ def example(call: SampledCall) -> Example:
     shown = names[:EXAMPLE_VARIABLES]
     return Example(
         completion_id=call.completion_id,
-        inputs={truncate(k): truncate(call.inputs[k]) for k in shown},
+        inputs={str(truncate(k)): truncate(call.inputs[k]) for k in shown},
         omitted=len(names) - len(shown),
     )

@@ -6,7 +6,7 @@ except the few truncated `examples` that `--impact-show-examples` asks for.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,7 +71,10 @@ class Example(_Frozen):
     """A sampled call's inputs, truncated (only with --impact-show-examples)."""
 
     completion_id: str | None
-    inputs: dict[str, str] = Field(description="Each value as text, truncated.")
+    inputs: dict[str, Any] = Field(
+        description="Each value as recorded when at most 80 characters (as compact JSON),"
+        " else its text cut to 80 characters ending in '…'."
+    )
     omitted: int = Field(description="Variables of the call not shown.")
 
 

@@ -254,11 +254,18 @@ def test_examples_prefer_affected_calls_and_are_truncated() -> None:
     assert [e.completion_id for e in analyze(t, calls, examples=1).examples] == ["c1"]
 
 
-def test_example_shows_ten_variables_as_text() -> None:
-    call = SampledCall({f"v{i:02d}": i for i in range(12)} | {"obj": {"a": [1]}}, None)
+def test_example_shows_ten_variables_short_values_as_they_are() -> None:
+    big = {"rows": list(range(100))}
+    call = SampledCall({f"v{i:02d}": i for i in range(11)} | {"obj": {"a": [1]}, "big": big}, None)
     shown = example(call)
-    assert list(shown.inputs) == ["obj", *(f"v{i:02d}" for i in range(9))]
-    assert shown.inputs["obj"] == '{"a":[1]}'
+    assert list(shown.inputs) == ["big", "obj", *(f"v{i:02d}" for i in range(8))]
+    assert shown.inputs["obj"] == {"a": [1]}
+    assert shown.inputs["v01"] == 1
+    assert (
+        shown.inputs["big"]
+        == '{"rows":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26…'
+    )
+    assert len(shown.inputs["big"]) == 80
     assert shown.omitted == 3
     assert truncate("short") == "short"
 
