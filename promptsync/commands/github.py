@@ -14,7 +14,7 @@ import os
 import shlex
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -35,7 +35,7 @@ from promptsync.jobs import (
     load_plan_file,
     make_plan,
 )
-from promptsync.options import apply_arguments, parse, plan_arguments, remote, selection
+from promptsync.options import apply_arguments, impact, parse, plan_arguments, remote, selection
 from promptsync.project import open_project, validate
 from promptsync.settings import REGISTRIES, load_settings
 
@@ -47,6 +47,7 @@ class Inputs:
     args: list[str]
     comment: bool
     token: str
+    impact: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -63,6 +64,7 @@ class Inputs:
             args,
             env.get("INPUT_COMMENT", "true").strip().lower() in ("true", "1", "yes"),
             env.get("INPUT_GITHUB_TOKEN", "").strip(),
+            env.get("INPUT_IMPACT", "false").strip().lower() in ("true", "1", "yes"),
         )
 
     def options(self, command: click.Command) -> dict[str, object]:
@@ -97,12 +99,19 @@ def _failed(title: str, what: str, exc: PromptsyncError) -> Outcome:
 
 def _plan(title: str, inputs: Inputs, temp: Path) -> Outcome:
     kw = inputs.options(plan_arguments)
+    if kw.get("impact_show_examples"):  # the comment and summary are read by many people
+        raise PromptsyncError(
+            "input args: --impact-show-examples is not allowed in the Action: sampled inputs"
+            " may hold user data, and the plan comment is visible to everyone who can read the"
+            " pull request"
+        )
+    kw["impact"] = bool(kw.get("impact")) or inputs.impact
     path = temp / f"promptsync-plan-{hashlib.sha256(title.encode()).hexdigest()[:8]}.json"
     try:
         project = open_project(inputs.config, os.environ, Path.cwd())
         backend = connect(project.settings, remote(kw), os.environ, console.err)
         try:
-            plan = make_plan(project, backend, selection(kw))
+            plan = make_plan(project, backend, selection(kw), impact(kw))
         finally:
             backend.close()
         write_atomically(path, plan.model_dump_json(indent=2) + "\n")
@@ -203,7 +212,7 @@ def run_github(global_config: str | None) -> int:
     env = os.environ
     inputs = Inputs.from_env(env)
     if inputs.config is None and global_config:
-        inputs = Inputs(inputs.command, global_config, inputs.args, inputs.comment, inputs.token)
+        inputs = replace(inputs, config=global_config)
     title = inputs.config or "promptsync.yaml"
     temp = Path(env.get("RUNNER_TEMP") or ".")
     key_variable = _key_variable(inputs.config)

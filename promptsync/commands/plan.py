@@ -12,6 +12,7 @@ from promptsync.errors import PromptsyncError, messages
 from promptsync.files import write_atomically
 from promptsync.jobs import RemoteOptions, connect, make_plan
 from promptsync.project import Selection, open_project
+from promptsync.sampling import ImpactOptions
 
 
 def run_plan(
@@ -24,6 +25,7 @@ def run_plan(
     detailed_exitcode: bool,
     color: bool,
     verbose: int,
+    impact: ImpactOptions | None = None,
 ) -> int:
     def on_retry(message: str) -> None:
         if verbose:
@@ -33,7 +35,7 @@ def run_plan(
         project = open_project(config, os.environ, Path.cwd())
         backend = connect(project.settings, remote, os.environ, on_retry)
         try:
-            plan = make_plan(project, backend, selection)
+            plan = make_plan(project, backend, selection, impact)
         finally:
             backend.close()
     except PromptsyncError as exc:

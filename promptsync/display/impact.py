@@ -49,14 +49,20 @@ def _of_them(pair: PairImpact, n: int) -> str:
     return f"{n} of the newest {pair.sampled}" if pair.more else f"{n} of them"
 
 
-def _effect(entry: AffectedCalls) -> str:
+def _verb(n: int, plural: str, singular: str) -> str:
+    return singular if n == 1 else plural
+
+
+def _effect(entry: AffectedCalls, n: int) -> str:
     detail = entry.detail
     if entry.kind == "variable_newly_required":
-        return f"do not pass `{detail}`, which this version now requires"
+        return f"{_verb(n, 'do', 'does')} not pass `{detail}`, which this version now requires"
     if entry.kind == "variable_removed":
-        return f"still pass `{detail}`, which this version no longer uses"
+        passes = _verb(n, "pass", "passes")
+        return f"still {passes} `{detail}`, which this version no longer uses"
     old, _, new = detail.partition(" -> ")
-    return f"pass `{old}` but not `{new}`, which this version uses instead"
+    passes = _verb(n, "pass", "passes")
+    return f"{passes} `{old}` but not `{new}`, which this version uses instead"
 
 
 def affected_lines(impact: Impact | None, change: Change, breaking: Breaking) -> list[ImpactLine]:
@@ -77,14 +83,18 @@ def affected_lines(impact: Impact | None, change: Change, breaking: Breaking) ->
     if entry.affected is None:
         return [("dim", f"{where}{calls}; their inputs cannot tell whether they are affected")]
     style: Literal["breaking", "dim"] = "breaking" if entry.affected else "dim"
-    return [(style, f"{where}{calls}; {_of_them(pair, entry.affected)} {_effect(entry)}")]
+    effect = _effect(entry, entry.affected)
+    return [(style, f"{where}{calls}; {_of_them(pair, entry.affected)} {effect}")]
 
 
 def _mismatch(m: TypeMismatch) -> str:
     passed = " or ".join(
         _KINDS[kind] + (f" ({n})" if len(m.passed) > 1 else "") for kind, n in m.passed.items()
     )
-    return f"  {m.affected} pass `{m.variable}` as {passed}; this version needs {_NEEDS[m.needs]}"
+    passes = _verb(m.affected, "pass", "passes")
+    return (
+        f"  {m.affected} {passes} `{m.variable}` as {passed}; this version needs {_NEEDS[m.needs]}"
+    )
 
 
 def pair_lines(impact: Impact | None, change: Change) -> list[ImpactLine]:
@@ -105,7 +115,8 @@ def pair_lines(impact: Impact | None, change: Change) -> list[ImpactLine]:
             lines.append(
                 (
                     "breaking" if renders.after > renders.before else "dim",
-                    f"  {renders.after} render a variable empty with this version (with the"
+                    f"  {renders.after} {_verb(renders.after, 'render', 'renders')} a variable"
+                    " empty with this version (with the"
                     f" current one: {renders.before})" + (f": {tags}" if tags else ""),
                 )
             )
