@@ -304,3 +304,16 @@ def test_the_key_never_appears(tmp_path: Path) -> None:
     assert "example " in everything
     assert "401 Invalid API key" in everything
     assert MARKER not in everything
+
+
+def test_a_saved_plan_with_impact_applies_like_any_other(
+    applied: Path, emulator: RunningEmulator, run_cli: RunCli
+) -> None:
+    record_calls(emulator, "support_agent", "prod", {"question": "q"})
+    require_tone(applied)
+    assert run_cli("plan", "--impact", "--env", "prod", "--out", "p.json")[0] == 0
+    saved = json.loads((applied / "p.json").read_text())
+    assert [(p["environment"], p["sampled"]) for p in saved["impact"]["pairs"]] == [("prod", 1)]
+    code, out, err = run_cli("apply", "p.json", "--retry-delay", "0")
+    assert code == 0, err
+    assert "Remote verified" in out

@@ -146,3 +146,20 @@ def test_a_plan_without_impact_renders_as_before() -> None:
     assert "impact" not in json.loads(plain.model_dump_json())
     assert "impact" not in plan_text(plain).lower()
     assert "impact" not in plan_markdown(plain).lower()
+
+
+def test_a_registry_without_search_gets_a_note_in_text_and_markdown() -> None:
+    plain = plain_scenario()
+    promptlayer = plain.model_copy(
+        update={"backend": BackendRef(kind="promptlayer", api_url="https://api.promptlayer.com")}
+    )
+    made = with_impact(promptlayer, remote_snapshots(), None, ImpactOptions(), ImpactConfig(), NOW)
+    note = (
+        "Impact: impact is not available for promptlayer: its API cannot search recorded calls;"
+        " the rest of the plan is complete."
+    )
+    text = plan_text(made)
+    assert text.endswith(f"{note}\n\nPlan: 1 to create, 2 to update, 1 to promote, 1 breaking.\n")
+    assert "impact: " not in text  # no per-environment lines
+    assert f"\n**{note}**\n" in plan_markdown(made)
+    assert text.replace(f"{note}\n", "") == plan_text(plain)
