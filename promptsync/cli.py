@@ -19,6 +19,8 @@ from promptsync import __version__
 from promptsync.options import (
     changed_since_option,
     env_option,
+    impact,
+    impact_options,
     parallelism_option,
     remote,
     remote_options,
@@ -118,6 +120,7 @@ def init(directory: str) -> int:
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @changed_since_option
+@impact_options
 @remote_options
 @click.pass_obj
 def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw: Any) -> int:
@@ -133,6 +136,7 @@ def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw
         detailed_exitcode=detailed_exitcode,
         color=g.color,
         verbose=g.verbose,
+        impact=impact(kw),
     )
 
 

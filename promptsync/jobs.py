@@ -30,6 +30,7 @@ from promptsync.project import (
 )
 from promptsync.provenance import describer
 from promptsync.remote import LATEST, Snapshot
+from promptsync.sampling import ImpactOptions, with_impact
 from promptsync.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # httpx is imported only once a backend is opened
@@ -63,8 +64,8 @@ class Planning:
     backend: Backend
     early: Future[dict[str, Snapshot]] | None = None
 
-    def plan(self, selection: Selection) -> Plan:
-        return make_plan(self.project, self.backend, selection, self.early)
+    def plan(self, selection: Selection, impact: ImpactOptions | None = None) -> Plan:
+        return make_plan(self.project, self.backend, selection, self.early, impact)
 
     def close(self) -> None:
         self.backend.close()
@@ -100,8 +101,10 @@ def make_plan(
     backend: Backend,
     selection: Selection,
     early: Future[dict[str, Snapshot]] | None = None,
+    impact: ImpactOptions | None = None,
 ) -> Plan:
-    """Read every managed environment and latest (one list read each), then plan.
+    """Read every managed environment and latest (one list read each), then plan; with
+    `impact`, add evidence from the calls recorded for the changes (one search per pair).
 
     The files are valid by now; the registry is read in the background (unless `early` already
     does it) while the local work that does not need it (git facts, file identities) is done.
@@ -139,7 +142,7 @@ def make_plan(
         known_names=set(project.loaded.templates),
         in_scope=lambda name: in_scope(name, []),
     )
-    return Plan(
+    plan = Plan(
         promptsync_version=__version__,
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         backend=backend.ref,
@@ -152,6 +155,12 @@ def make_plan(
         unclaimed=body.unclaimed,
         warnings=[*body.warnings, *(str(w) for w in project.loaded.warnings)],
     )
+    if impact is None:
+        return plan
+    from promptsync.backends.base import call_sampler
+
+    config = project.settings.config.impact
+    return with_impact(plan, snapshots, call_sampler(backend), impact, config, datetime.now(UTC))
 
 
 def _check_globs(selection: Selection, names: set[str]) -> None:

@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 
+from promptsync.impact_models import ImpactConfig
 from promptsync.remote import LATEST
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -195,6 +196,9 @@ class Config(_Strict):
         default=None,
         min_length=1,
         description="Environments promptsync manages (default: all named in prompt files).",
+    )
+    impact: ImpactConfig = Field(
+        default_factory=ImpactConfig, description="What `plan --impact` samples."
     )
 
     @field_validator("backend")

@@ -58,6 +58,59 @@ parallelism_option = click.option(
 )
 
 
+def impact_options(fn: F) -> F:
+    """`plan --impact`: evidence from recorded calls (docs/impact.md)."""
+    fn = click.option(
+        "--impact-show-examples",
+        is_flag=True,
+        help="With --impact: also show up to 3 sampled inputs per pair, truncated (they may"
+        " hold user data).",
+    )(fn)
+    fn = click.option(
+        "--impact-sample",
+        type=click.IntRange(1, 100),
+        metavar="N",
+        help="At most N calls per template and environment (default: impact.sample in"
+        " promptsync.yaml, or 100).",
+    )(fn)
+    fn = click.option(
+        "--impact-days",
+        type=click.IntRange(1, 365),
+        metavar="N",
+        help="Sample calls of the last N days (default: impact.days, or 7).",
+    )(fn)
+    return click.option(
+        "--impact",
+        is_flag=True,
+        help="Sample the calls recorded for each changed template and environment, and show"
+        " how many each breaking change would affect (one search per pair).",
+    )(fn)
+
+
+def impact(kw: dict[str, Any]) -> Any:
+    """ImpactOptions with --impact, else None (the --impact-* options need --impact: nothing
+    is ever searched without it)."""
+    extra = {
+        "--impact-days": kw.get("impact_days") is not None,
+        "--impact-sample": kw.get("impact_sample") is not None,
+        "--impact-show-examples": bool(kw.get("impact_show_examples")),
+    }
+    if not kw.get("impact"):
+        given = [name for name, used in extra.items() if used]
+        if given:
+            from promptsync.errors import PromptsyncError
+
+            raise PromptsyncError(f"{given[0]} only applies with --impact")
+        return None
+    from promptsync.sampling import ImpactOptions
+
+    return ImpactOptions(
+        days=kw.get("impact_days"),
+        sample=kw.get("impact_sample"),
+        show_examples=extra["--impact-show-examples"],
+    )
+
+
 def selection(kw: dict[str, Any]) -> Any:
     from promptsync.project import Selection
 
@@ -82,6 +135,7 @@ def remote(kw: dict[str, Any]) -> Any:
 @env_option
 @template_option
 @changed_since_option
+@impact_options
 @remote_options
 def plan_arguments(**kw: Any) -> dict[str, Any]:
     """What the Action's `args` may hold for plan."""

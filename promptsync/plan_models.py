@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from promptsync.breaking import BreakingKind
+from promptsync.impact_models import Impact
 from promptsync.models import SCHEMA_BASE, LlmParamValue, Message, Tool
 
 FORMAT_VERSION = "2"
@@ -178,6 +179,17 @@ class Plan(_Frozen):
     orphans: list[Orphan]
     unclaimed: list[Unclaimed]
     warnings: list[str]
+    impact: Impact | None = Field(
+        default=None, description="Evidence from recorded calls (plan --impact); absent without."
+    )
+
+    @model_serializer(mode="wrap")
+    def _impact_only_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A plan made without --impact is exactly what it was before impact existed.
+        data: dict[str, Any] = handler(self)
+        if data.get("impact") is None:
+            data.pop("impact", None)
+        return data
 
     @property
     def has_changes(self) -> bool:

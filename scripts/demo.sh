@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: start the emulator on a free local port, run the main job on the example
-# prompts/, and stop the emulator again whatever happens.
+# prompts/, show `plan --impact` on a breaking change with recorded calls, and stop the
+# emulator again whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +37,23 @@ echo "Emulator running at $FREEPLAY_API_URL (state in a temporary directory)"
 step promptsync validate
 step promptsync plan
 step promptsync apply --auto-approve
+step promptsync plan
+
+# Impact: an application records a few calls of support_agent in prod, then a changed copy of
+# the prompts makes `tone` newly required: the plan says how many of those calls would break.
+step python scripts/record_calls.py
+changed="$work/changed"
+mkdir -p "$changed"
+cp -R promptsync.yaml prompts "$changed/"
+python - "$changed/prompts/support_agent.yaml" <<'PY'
+import sys
+from pathlib import Path
+
+path = Path(sys.argv[1])
+text = path.read_text().replace("      Knowledge base:\n", "      Answer in a {{tone}} tone.\n\n      Knowledge base:\n")
+path.write_text(text.replace("variables:\n", "variables:\n  tone: {example: friendly}\n"))
+PY
+printf '\n\033[1m$ cd %s  # a copy where support_agent now requires {{tone}}\033[0m\n' "$changed"
+(cd "$changed" && step promptsync plan --impact)
+# The real prompts/ still match the remote.
 step promptsync plan

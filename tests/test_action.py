@@ -19,6 +19,7 @@ from tests.action_harness import (
     run_action,
 )
 from tests.conftest import REPO
+from tests.recording import record_calls, require_tone
 
 KEY = "fp-ACTION-MARKER-91b2"
 PR = 7
@@ -262,3 +263,36 @@ def test_args_working_directory_and_bad_input(
     bad = run(workspace, runner_temp, gh, command="destroy")
     assert bad.exit_code == 1
     assert "error: input command: 'destroy' is not plan or apply" in bad.log
+
+
+def test_impact_input_puts_evidence_in_the_comment(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub, fp: RunningEmulator
+) -> None:
+    assert run(workspace, runner_temp, gh, command="apply", event="push").exit_code == 0
+    record_calls(fp, "support_agent", "prod", {"question": "q"}, {"question": "q", "tone": "dry"})
+    require_tone(workspace)
+    fp.stats.reset()
+    result = run(workspace, runner_temp, gh, impact="true")
+    assert result.exit_code == 0, result.log
+    assert fp.stats.count("POST", "/search/completions") == 2  # staging and prod
+    body = comment_body(gh)
+    assert (
+        "prod: 2 calls in the last 7 days; 1 of them does not pass `tone`, which this version"
+        " now requires" in body
+    )
+    assert "**Impact: calls recorded since " in body
+    assert "**Impact: calls recorded since " in result.summary
+    assert json.loads(Path(result.outputs["plan-json"]).read_text())["impact"]["searches"] == 2
+    # Without the input nothing is searched, and the comment says nothing about impact.
+    plain = run(workspace, runner_temp, gh)
+    assert plain.exit_code == 0
+    assert fp.stats.count("POST", "/search/completions") == 2
+    assert "impact" not in comment_body(gh).lower()
+
+
+def test_impact_examples_are_refused_in_the_action(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    result = run(workspace, runner_temp, gh, impact="true", args="--impact-show-examples")
+    assert result.exit_code == 1
+    assert "error: input args: --impact-show-examples is not allowed in the Action" in result.log

@@ -24,6 +24,11 @@ CORE = {
     "promptsync.pull",
     "promptsync.models",
     "promptsync.templating.mustache",
+    "promptsync.templating.shapes",
+    "promptsync.templating.probe",
+    "promptsync.impact",
+    "promptsync.impact_models",
+    "promptsync.traffic",
 }
 NEVER_IN_CORE = ("promptsync.backends", "promptsync.jobs", "promptsync.commands", "promptsync.cli")
 NEVER_IN_CORE_LIBS = ("httpx", "yaml", "git", "jinja2", "click", "sqlite3", "starlette")

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Protocol
 from promptsync.backends.http import BackendError
 from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
 from promptsync.remote import Capabilities, RemoteVersion, Snapshot
+from promptsync.traffic import CallSampler
 
 if TYPE_CHECKING:
     from promptsync.credentials import ApiKey
     from promptsync.settings import Settings
 
-__all__ = ["Backend", "BackendError", "Connection", "open_backend"]
+__all__ = ["Backend", "BackendError", "CallSampler", "Connection", "call_sampler", "open_backend"]
 
 
 class Backend(Protocol):
@@ -49,6 +50,12 @@ class Backend(Protocol):
         """Point `op.environments` at the existing version."""
 
     def close(self) -> None: ...
+
+
+def call_sampler(backend: Backend) -> CallSampler | None:
+    """The backend as a `traffic.CallSampler` (an optional capability: a backend has it when
+    it defines `sample_calls`), or None when its registry cannot search recorded calls."""
+    return backend if isinstance(backend, CallSampler) else None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import shlex
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -30,7 +30,7 @@ from promptsync.files import write_atomically
 from promptsync.github import COMMENT_LIMIT, GitHub, GitHubError, append_summary, write_outputs
 from promptsync.interrupts import INTERRUPTS
 from promptsync.jobs import connect, start_planning
-from promptsync.options import apply_arguments, parse, plan_arguments, remote, selection
+from promptsync.options import apply_arguments, impact, parse, plan_arguments, remote, selection
 from promptsync.project import validate
 from promptsync.saved import check_saved_plan, load_plan_file
 from promptsync.settings import REGISTRIES, load_settings
@@ -43,6 +43,7 @@ class Inputs:
     args: list[str]
     comment: bool
     token: str
+    impact: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -59,6 +60,7 @@ class Inputs:
             args,
             env.get("INPUT_COMMENT", "true").strip().lower() in ("true", "1", "yes"),
             env.get("INPUT_GITHUB_TOKEN", "").strip(),
+            env.get("INPUT_IMPACT", "false").strip().lower() in ("true", "1", "yes"),
         )
 
     def options(self, command: click.Command) -> dict[str, object]:
@@ -93,11 +95,18 @@ def _failed(title: str, what: str, exc: PromptsyncError) -> Outcome:
 
 def _plan(title: str, inputs: Inputs, temp: Path) -> Outcome:
     kw = inputs.options(plan_arguments)
+    if kw.get("impact_show_examples"):  # the comment and summary are read by many people
+        raise PromptsyncError(
+            "input args: --impact-show-examples is not allowed in the Action: sampled inputs"
+            " may hold user data, and the plan comment is visible to everyone who can read the"
+            " pull request"
+        )
+    kw["impact"] = bool(kw.get("impact")) or inputs.impact
     path = temp / f"promptsync-plan-{hashlib.sha256(title.encode()).hexdigest()[:8]}.json"
     try:
         planning = start_planning(inputs.config, os.environ, Path.cwd(), remote(kw), console.err)
         try:
-            plan = planning.plan(selection(kw))
+            plan = planning.plan(selection(kw), impact(kw))
         finally:
             planning.close()
         write_atomically(path, plan.model_dump_json(indent=2) + "\n")
@@ -198,7 +207,7 @@ def run_github(global_config: str | None) -> int:
     env = os.environ
     inputs = Inputs.from_env(env)
     if inputs.config is None and global_config:
-        inputs = Inputs(inputs.command, global_config, inputs.args, inputs.comment, inputs.token)
+        inputs = replace(inputs, config=global_config)
     title = inputs.config or "promptsync.yaml"
     temp = Path(env.get("RUNNER_TEMP") or ".")
     key_variable = _key_variable(inputs.config)

@@ -12,6 +12,7 @@ from promptsync.errors import PromptsyncError, messages
 from promptsync.files import write_atomically
 from promptsync.jobs import RemoteOptions, start_planning
 from promptsync.project import Selection
+from promptsync.sampling import ImpactOptions
 
 
 def run_plan(
@@ -24,6 +25,7 @@ def run_plan(
     detailed_exitcode: bool,
     color: bool,
     verbose: int,
+    impact: ImpactOptions | None = None,
 ) -> int:
     def on_retry(message: str) -> None:
         if verbose:
@@ -32,7 +34,7 @@ def run_plan(
     try:
         planning = start_planning(config, os.environ, Path.cwd(), remote, on_retry)
         try:
-            plan = planning.plan(selection)
+            plan = planning.plan(selection, impact)
         finally:
             planning.close()
     except PromptsyncError as exc:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+from promptsync.display.impact import affected_lines, pair_lines
 from promptsync.identity import short
+from promptsync.impact_models import Impact
 from promptsync.plan_models import Change, EnvironmentChange, FieldDiff, Plan
 from promptsync.remote import LATEST
 
@@ -62,7 +64,7 @@ def _diff_lines(diff: FieldDiff) -> list[Line]:
     return [("update", f"~ {diff.path}: {value(diff.before)} -> {value(diff.after)}")]
 
 
-def change_body(change: Change) -> list[Line]:
+def change_body(change: Change, impact: Impact | None = None) -> list[Line]:
     """Everything under a template's heading line, indented by the caller."""
     lines: list[Line] = [("dim", f"files: {', '.join(change.files)}")]
     lines.extend(_env_line(env, c) for env, c in change.environments.items())
@@ -82,10 +84,10 @@ def change_body(change: Change) -> list[Line]:
             lines.append(("dim", f"changes for {', '.join(envs)}:"))
         for diff in diffs:
             lines.extend(_diff_lines(diff))
-    lines.extend(
-        ("breaking", f"! {b.environment}: {b.kind.replace('_', ' ')}: {b.detail}")
-        for b in change.breaking
-    )
+    for b in change.breaking:
+        lines.append(("breaking", f"! {b.environment}: {b.kind.replace('_', ' ')}: {b.detail}"))
+        lines.extend(affected_lines(impact, change, b))
+    lines.extend(pair_lines(impact, change))
     return lines
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import jinja2
 
+from promptsync.display.impact import impact_note
 from promptsync.display.lines import SYMBOL, change_body, heading, summary_line, visible
+from promptsync.impact_models import Impact
 from promptsync.plan_models import Change, Plan
 
 GITHUB_LIMIT = 65_536
@@ -24,8 +26,8 @@ _env.filters["html"] = lambda s: (
 )
 
 
-def _body(change: Change) -> str:
-    lines = [heading(change)[1], *("    " + text for _, text in change_body(change))]
+def _body(change: Change, impact: Impact | None = None) -> str:
+    lines = [heading(change)[1], *("    " + text for _, text in change_body(change, impact))]
     lines = [visible(line) for line in lines]
     # A fence inside the diff would end the code block early.
     return "\n".join(lines).replace("```", "`\u200b``")
@@ -40,7 +42,7 @@ def _breaking_note(plan: Plan) -> str:
 
 def plan_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> str:
     """Markdown that stays under `limit` characters: details are dropped from the end first."""
-    bodies = {c.name: _body(c) for c in plan.changes}
+    bodies = {c.name: _body(c, plan.impact) for c in plan.changes}
     shown = list(plan.changes)
     while True:
         text = _env.get_template("plan.md.j2").render(
@@ -52,6 +54,7 @@ def plan_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> 
             bodies=bodies,
             shown=shown,
             omitted=len(plan.changes) - len(shown),
+            impact_note=impact_note(plan),
         )
         if len(text) <= limit or not shown:
             break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from promptsync.display.impact import impact_note
 from promptsync.display.lines import (
     LEGEND,
     Line,
@@ -41,9 +42,10 @@ def plan_text(plan: Plan, *, color: bool = False) -> str:
         out += [_paint(("dim", LEGEND), color), ""]
     for change in plan.changes:
         out.append(_paint(heading(change), color))
-        out.extend("    " + _paint(line, color) for line in change_body(change))
+        out.extend("    " + _paint(line, color) for line in change_body(change, plan.impact))
         out.append("")
-    extra = notices(plan)
+    note = impact_note(plan)
+    extra = notices(plan) + ([("plain", note)] if note else [])
     if extra:
         out.extend(_paint(line, color) for line in extra)
         out.append("")

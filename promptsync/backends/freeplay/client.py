@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from urllib.parse import quote
 
+from promptsync.backends.freeplay import search
 from promptsync.backends.freeplay.wire import (
     ShapeError,
     create_body,
@@ -18,6 +20,7 @@ from promptsync.backends.http import BackendError, HttpSession
 from promptsync.credentials import ApiKey
 from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
 from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot
+from promptsync.traffic import CallSample
 
 # Freeplay reuses an identical version instead of creating one, without comparing `provider`.
 CAPABILITIES = Capabilities(
@@ -174,3 +177,9 @@ class FreeplayBackend:
         )
         # Any 2xx is success, an empty 200 or a 204 included.
         self.http.send("POST", path, {"environments": list(op.environments)})
+
+    def sample_calls(
+        self, template: str, environment: str, since: datetime, limit: int
+    ) -> CallSample:
+        """The newest recorded calls of a template in an environment (the search API)."""
+        return search.sample_calls(self.http, self.project_id, template, environment, since, limit)
