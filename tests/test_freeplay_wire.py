@@ -227,3 +227,20 @@ def test_a_base_url_that_names_the_project_is_accepted_or_explained() -> None:
         BackendError, match=r"ends in /api/v2/projects/0000.* but project_id is 8f93"
     ):
         api_base(f"https://app.freeplay.ai/api/v2/projects/{other}", PID)
+
+
+def test_a_server_that_echoes_the_key_never_gets_it_shown() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"message": f"bad key {request.headers['authorization']}"})
+
+    session = HttpSession(
+        "http://fp.test/api/v2",
+        {"Authorization": "Bearer sekrit-123"},
+        retries=0,
+        transport=httpx.MockTransport(handler),
+        secrets=("sekrit-123",),
+    )
+    with pytest.raises(BackendError) as caught:
+        session.send("GET", "/x")
+    assert "sekrit-123" not in str(caught.value)
+    assert str(caught.value) == "GET /api/v2/x: 401 bad key Bearer ***"

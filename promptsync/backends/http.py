@@ -83,8 +83,10 @@ class HttpSession:
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[str], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.base = base.rstrip("/")
+        self._secrets = tuple(s for s in secrets if s)  # never shown, even if a server echoes one
         self.timeout = timeout
         self.retries = retries
         self.retry_delay = retry_delay
@@ -172,6 +174,8 @@ class HttpSession:
         self, shown: str, response: httpx.Response, suffix: str, *, ambiguous: bool = False
     ) -> BackendError:
         message = error_message(response)
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
         status = response.status_code
         hint = self._hint(status, message)
         return BackendError(f"{shown}: {status} {message}{hint}{suffix}", status, ambiguous)

@@ -93,6 +93,7 @@ class FreeplayBackend:
         self.http = session or HttpSession(
             api_base(api_url, project_id),
             {"Authorization": f"Bearer {api_key.reveal()}"},
+            secrets=(api_key.reveal(),),
             hint=_hint,
             timeout=timeout,
             retry_delay=retry_delay,
