@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from promptsync import dialect
 from promptsync.desired import LoadedPrompts, PromptSource
 from promptsync.errors import Issue, LoadError
 from promptsync.models import (
@@ -390,7 +391,7 @@ def _credential_issues(doc: Document) -> list[Issue]:
                     line,
                     col,
                     f"{name!r} looks like a credential; API keys never go in the config:"
-                    " set FREEPLAY_API_KEY or pass --api-key-file",
+                    f" set {dialect.key_variable(doc)} or pass --api-key-file",
                 )
             )
     return issues
@@ -401,4 +402,8 @@ def parse_config(raw: bytes, path: str) -> Config:
     issues = _credential_issues(doc)
     if issues:
         raise LoadError(issues)
-    return validate_model(doc, Config, _config_keys)
+    config = validate_model(doc, Config, _config_keys)
+    issues = dialect.check_config(doc, config)
+    if issues:
+        raise LoadError(issues)
+    return config

@@ -184,25 +184,27 @@ class Config(_Strict):
         },
     )
 
-    backend: Literal["freeplay", "promptlayer"] = "freeplay"
-    project_id: str | None = Field(default=None, description="Or env FREEPLAY_PROJECT_ID.")
+    backend: Literal["freeplay", "promptlayer"] = Field(
+        default="freeplay", description="The registry: freeplay (default) or promptlayer."
+    )
+    project_id: str | None = Field(
+        default=None,
+        description="Freeplay only: the project (or env FREEPLAY_PROJECT_ID). A PromptLayer"
+        " API key is one workspace, so a PromptLayer config has no project_id.",
+    )
     api_url: str | None = Field(
         default=None,
-        description="Or env FREEPLAY_API_URL: the instance root, .../api or .../api/v2.",
+        description="Or env FREEPLAY_API_URL / PROMPTLAYER_API_URL. Freeplay: the instance"
+        " root, .../api or .../api/v2 (default https://app.freeplay.ai). PromptLayer: the API"
+        " root (default https://api.promptlayer.com).",
     )
     prompts_dir: str = Field(default="prompts", min_length=1)
     environments: Annotated[list[ManagedEnvironment] | None, AfterValidator(_unique)] = Field(
         default=None,
         min_length=1,
-        description="Environments promptsync manages (default: all named in prompt files).",
+        description="Environments promptsync manages (PromptLayer: release labels; default:"
+        " all named in prompt files).",
     )
-
-    @field_validator("backend")
-    @classmethod
-    def _backend(cls, value: str) -> str:
-        if value == "promptlayer":
-            raise ValueError("'promptlayer' is not supported yet; use 'freeplay'")
-        return value
 
     @field_validator("project_id")
     @classmethod

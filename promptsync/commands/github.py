@@ -37,7 +37,8 @@ from promptsync.jobs import (
 )
 from promptsync.options import apply_arguments, parse, plan_arguments, remote, selection
 from promptsync.project import open_project, validate
-from promptsync.settings import REGISTRIES, load_settings
+from promptsync.registries import REGISTRIES
+from promptsync.settings import load_settings
 
 
 @dataclass(frozen=True)
