@@ -24,7 +24,12 @@ CORE = {
     "promptsync.pull",
     "promptsync.models",
     "promptsync.templating.mustache",
+    "promptsync.templating.fstring",
+    "promptsync.templating.formats",
+    "promptsync.templating.usage",
 }
+# promptsync.templating.jinja is the one exception: it parses PromptLayer's jinja2 templates
+# with jinja2's own parser, and templating.formats imports it only when a jinja2 text is read.
 NEVER_IN_CORE = ("promptsync.backends", "promptsync.jobs", "promptsync.commands", "promptsync.cli")
 NEVER_IN_CORE_LIBS = ("httpx", "yaml", "git", "jinja2", "click", "sqlite3", "starlette")
 
