@@ -27,6 +27,9 @@ from promptsync.remote import LATEST
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ROLES = ("system", "user", "assistant")
 MEDIA_TYPES = ("image", "audio", "video", "file")
+# PromptLayer's template languages; Freeplay has only mustache (and no template_format).
+TemplateFormat = Literal["f-string", "jinja2"]
+DEFAULT_TEMPLATE_FORMAT = "f-string"  # PromptLayer's default
 SCHEMA_BASE = "https://promptsync.dev/schemas"
 
 
@@ -56,7 +59,8 @@ class MediaSlot(_Strict):
 
 
 class ChatMessage(_Strict):
-    """One message of the template; `content` may use mustache `{{variables}}`."""
+    """One message of the template; `content` may use variables (mustache `{{name}}` on
+    Freeplay; `{name}` or jinja2 `{{ name }}` on PromptLayer)."""
 
     role: Literal["system", "user", "assistant"]
     content: str
@@ -92,7 +96,7 @@ class Tool(_Strict):
 
 
 class Variable(_Strict):
-    """A declared mustache variable, with an example value used by `render` and the docs."""
+    """A declared template variable, with an example value used by `render` and the docs."""
 
     example: Any = None
     description: str | None = None
@@ -144,13 +148,18 @@ class PromptFile(_Strict):
         },
     )
 
-    name: TemplateName = Field(description="The Freeplay template name (case-sensitive).")
+    name: TemplateName = Field(description="The template name (case-sensitive).")
     provider: str = Field(min_length=1, description="Provider key: openai, anthropic, ...")
     model: str = Field(min_length=1)
     llm_parameters: dict[str, LlmParamValue] | None = Field(
         default=None, description="Model parameters, sent as-is (temperature, max_tokens, ...)."
     )
-    messages: list[Message] = Field(min_length=1, description="Sent as template_messages.")
+    template_format: TemplateFormat | None = Field(
+        default=None,
+        description="PromptLayer only: the template language of every message, f-string"
+        " (default) or jinja2. Freeplay templates are always mustache.",
+    )
+    messages: list[Message] = Field(min_length=1, description="The template's messages.")
     tool_schema: list[Tool] | None = None
     output_schema: dict[str, Any] | None = None
     environments: Annotated[list[ClaimableEnvironment] | None, AfterValidator(_unique)] = Field(
@@ -161,7 +170,7 @@ class PromptFile(_Strict):
     version_name: str | None = None
     version_description: str | None = None
     variables: dict[str, Variable] | None = Field(
-        default=None, description="Declared mustache variables; enables the undeclared-use check."
+        default=None, description="Declared template variables; enables the undeclared-use check."
     )
 
     @field_validator("name")

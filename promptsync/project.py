@@ -50,7 +50,10 @@ def open_project(config: str | None, environ: Mapping[str, str], cwd: Path) -> P
             f"no promptsync.yaml in {cwd} or any parent directory, and no prompts/ here;"
             " run `promptsync init` to start a project (or pass --config)"
         )
-    return Project(settings, load_prompts(settings.prompts_dir, settings.config.environments))
+    return Project(
+        settings,
+        load_prompts(settings.prompts_dir, settings.config.environments, settings.config.backend),
+    )
 
 
 def acting_environments(managed: Sequence[str], chosen: Sequence[str]) -> list[str]:
@@ -117,7 +120,9 @@ def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Valid
         return Validation(None, exc.issues, "prompts")
     shown = display_path(settings.prompts_dir)
     try:
-        loaded = load_prompts(settings.prompts_dir, settings.config.environments)
+        loaded = load_prompts(
+            settings.prompts_dir, settings.config.environments, settings.config.backend
+        )
     except LoadError as exc:
         return Validation(None, exc.issues, shown)
     return Validation(loaded, list(loaded.warnings), shown)
