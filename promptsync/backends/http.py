@@ -140,7 +140,7 @@ class HttpSession:
         return f"{url.host}:{url.port}" if url.port else str(url.host)
 
     def shown(self, method: str, path: str) -> str:
-        return f"{method} {httpx.URL(self.base).path}{path}"
+        return f"{method} {httpx.URL(self.base).path.rstrip('/')}{path}"
 
     def _problem(self, exc: httpx.TransportError) -> str:
         if isinstance(exc, httpx.TimeoutException):
@@ -159,15 +159,18 @@ class HttpSession:
         *,
         params: Mapping[str, Any] | None = None,
         retry: bool = True,
+        retries: int | None = None,
     ) -> httpx.Response:
         """Send; retry 5xx, 429 and transport errors (never other 4xx) unless `retry` is off.
 
+        `retries` overrides the session's count for this request (an idempotent read may be
+        given more); the delays double up to the session's last one, then stay there.
         Raises BackendError, with `ambiguous` set when a write may have happened anyway.
         """
         shown = self.shown(method, path)
-        attempts = self.retries + 1 if retry else 1
+        attempts = (self.retries if retries is None else retries) + 1 if retry else 1
         for attempt in range(attempts):
-            delay = self.retry_delay * 2**attempt
+            delay = self.retry_delay * 2 ** min(attempt, max(self.retries - 1, 0))
             last = attempt + 1 == attempts
             suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
             try:
@@ -210,10 +213,16 @@ class HttpSession:
         )
 
     def json(
-        self, method: str, path: str, body: Any = None, *, params: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        retries: int | None = None,
     ) -> Any:
         """Send and return the parsed JSON body."""
-        response = self.send(method, path, body, params=params)
+        response = self.send(method, path, body, params=params, retries=retries)
         try:
             return response.json()
         except ValueError:
