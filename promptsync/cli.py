@@ -211,7 +211,7 @@ def pull(g: Globals, /, force: bool, **kw: Any) -> int:
 )
 @click.pass_obj
 def render_command(g: Globals, /, name: str, **options: Any) -> int:
-    """Render a local version exactly as Freeplay's SDK formats it."""
+    """Render a local version exactly as its registry would (Freeplay's SDK, or PromptLayer)."""
     from promptsync.commands.render import run_render
 
     return run_render(g.config, name, **options)
