@@ -92,13 +92,20 @@ def schema(kind: str) -> int:
     metavar="PATH",
     help="Where to create the files.",
 )
-def init(directory: str) -> int:
+@click.option(
+    "--backend",
+    type=click.Choice(["freeplay", "promptlayer"]),
+    default="freeplay",
+    show_default=True,
+    help="The registry the project deploys to.",
+)
+def init(directory: str, backend: str) -> int:
     """Write promptsync.yaml, an example prompt and an example workflow (never overwrites)."""
     from pathlib import Path
 
     from promptsync.commands.init import run_init
 
-    return run_init(Path(directory))
+    return run_init(Path(directory), backend)
 
 
 @cli.command()
