@@ -27,7 +27,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows \
-		docs/examples/pr-plan.yml docs/examples/deploy.yml promptsync/init_files/workflow.yml
+		docs/examples/pr-plan.yml docs/examples/deploy.yml promptsync/init_files/workflow.yml \
+		docs/examples/promptlayer-pr-plan.yml docs/examples/promptlayer-deploy.yml \
+		promptsync/init_files/promptlayer/workflow.yml
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
