@@ -19,8 +19,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+# `make demo BACKEND=promptlayer` runs the same tour on PromptLayer (examples/promptlayer/).
+BACKEND ?= freeplay
+
 demo: $(VENV)/.installed
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh $(BACKEND)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
