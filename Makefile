@@ -19,15 +19,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+# `make demo BACKEND=promptlayer` runs the same tour on PromptLayer (examples/promptlayer/).
+BACKEND ?= freeplay
+
 demo: $(VENV)/.installed
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh $(BACKEND)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows \
-		docs/examples/pr-plan.yml docs/examples/deploy.yml promptsync/init_files/workflow.yml
+		docs/examples/pr-plan.yml docs/examples/deploy.yml promptsync/init_files/workflow.yml \
+		docs/examples/promptlayer-pr-plan.yml docs/examples/promptlayer-deploy.yml \
+		promptsync/init_files/promptlayer/workflow.yml
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

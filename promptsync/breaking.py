@@ -1,7 +1,8 @@
 """Breaking changes between what an environment serves and what it will serve. Pure.
 
-Freeplay renders a missing variable as an empty string, so a caller that keeps sending the old
-variables silently breaks: removed, renamed and newly required variables are reported, as are
+Freeplay and PromptLayer render a missing variable as an empty string, so a caller that keeps
+sending the old variables silently breaks (in every template language: mustache, f-string,
+jinja2): removed, renamed and newly required variables are reported, as are
 removed or changed tools, a changed output schema and a removed history placeholder.
 """
 
@@ -13,7 +14,8 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from promptsync.remote import Content
-from promptsync.templating import mustache
+from promptsync.templating import formats
+from promptsync.templating.usage import VariableUse
 
 BreakingKind = Literal[
     "variable_removed",
@@ -33,18 +35,19 @@ class BreakingChange:
 
 
 @lru_cache(maxsize=4096)
-def _text_variables(text: str) -> mustache.VariableUse:
+def _text_variables(text: str, fmt: str) -> VariableUse:
     try:
-        return mustache.variables(text)
-    except mustache.MustacheError:
-        return mustache.VariableUse()  # a remote text that does not parse: nothing knowable
+        return formats.variables(text, fmt)
+    except formats.TemplateError:
+        return VariableUse()  # a remote text that does not parse: nothing knowable
 
 
-def _variables(content: Content) -> mustache.VariableUse:
-    use = mustache.VariableUse()
+def _variables(content: Content) -> VariableUse:
+    fmt = formats.language(content.get("template_format"))
+    use = VariableUse()
     for message in content["messages"]:
         if isinstance(message.get("content"), str):
-            use = use | _text_variables(message["content"])
+            use = use | _text_variables(message["content"], fmt)
     return use
 
 

@@ -94,13 +94,20 @@ def schema(kind: str) -> int:
     metavar="PATH",
     help="Where to create the files.",
 )
-def init(directory: str) -> int:
+@click.option(
+    "--backend",
+    type=click.Choice(["freeplay", "promptlayer"]),
+    default="freeplay",
+    show_default=True,
+    help="The registry the project deploys to.",
+)
+def init(directory: str, backend: str) -> int:
     """Write promptsync.yaml, an example prompt and an example workflow (never overwrites)."""
     from pathlib import Path
 
     from promptsync.commands.init import run_init
 
-    return run_init(Path(directory))
+    return run_init(Path(directory), backend)
 
 
 @cli.command()
@@ -215,7 +222,7 @@ def pull(g: Globals, /, force: bool, **kw: Any) -> int:
 )
 @click.pass_obj
 def render_command(g: Globals, /, name: str, **options: Any) -> int:
-    """Render a local version exactly as Freeplay's SDK formats it."""
+    """Render a local version exactly as its registry would (Freeplay's SDK, or PromptLayer)."""
     from promptsync.commands.render import run_render
 
     return run_render(g.config, name, **options)

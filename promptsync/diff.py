@@ -52,6 +52,7 @@ def _comparable(content: Content, extras: dict[str, str | None]) -> dict[str, An
     view = {
         "provider": content["provider"],
         "model": content["model"],
+        "template_format": content.get("template_format"),
         "llm_parameters": content["llm_parameters"],
         "tool_schema": tools,
         "output_schema": content["output_schema"],

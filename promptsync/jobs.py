@@ -131,7 +131,9 @@ def make_plan(
     scope = Scope(
         managed=managed,
         acting=acting,
-        provenance=describer(top or project.settings.root, commit_of),
+        provenance=describer(
+            top or project.settings.root, commit_of, backend.capabilities.description_limit
+        ),
         capabilities=backend.capabilities,
     )
     # An orphan has no files: with --changed-since it is in scope when a changed file held it.

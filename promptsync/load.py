@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from promptsync import dialect
 from promptsync.desired import LoadedPrompts, PromptSource
 from promptsync.errors import Issue, LoadError
 from promptsync.models import (
@@ -23,7 +24,7 @@ from promptsync.models import (
     Variable,
     format_path,
 )
-from promptsync.templating import mustache
+from promptsync.templating import formats
 from promptsync.yamlread import DataPath, Document, read_document
 
 M = TypeVar("M", bound=BaseModel)
@@ -224,12 +225,17 @@ def _media_slot_issues(doc: Document, i: int, message: ChatMessage) -> list[Issu
 
 
 def _undeclared_issues(
-    doc: Document, i: int, content: str, use: mustache.VariableUse, declared: Iterable[str]
+    doc: Document,
+    i: int,
+    content: str,
+    use: formats.VariableUse,
+    declared: Iterable[str],
+    fmt: str,
 ) -> list[Issue]:
     issues = []
     for name in sorted(use.top_level - set(declared)):
         line, col = _text_position(
-            doc, ("messages", i, "content"), content, _find_tag(content, name)
+            doc, ("messages", i, "content"), content, formats.first_use(content, name, fmt)
         )
         message = f"messages[{i}].content: variable {name!r} is not declared in 'variables'"
         issues.append(doc.issue(line, col, message + _hint(name, declared)))
@@ -239,30 +245,22 @@ def _undeclared_issues(
 def _message_issues(doc: Document, prompt: PromptFile) -> tuple[list[Issue], set[str]]:
     issues: list[Issue] = []
     used: set[str] = set()
+    fmt = formats.language(prompt.template_format)
     for i, message in enumerate(prompt.messages):
         if not isinstance(message, ChatMessage):
             continue
         issues.extend(_media_slot_issues(doc, i, message))
         try:
-            use = mustache.variables(message.content)
-        except mustache.MustacheError as exc:
+            use = formats.validated(message.content, fmt)
+        except formats.TemplateError as exc:
             path: DataPath = ("messages", i, "content")
             line, col = _text_position(doc, path, message.content, exc.position)
             issues.append(doc.issue(line, col, f"messages[{i}].content: {exc}"))
             continue
         used |= use.all
         if prompt.variables is not None:
-            issues.extend(_undeclared_issues(doc, i, message.content, use, prompt.variables))
+            issues.extend(_undeclared_issues(doc, i, message.content, use, prompt.variables, fmt))
     return issues, used
-
-
-def _find_tag(content: str, name: str) -> int:
-    index = 0
-    while (index := content.find("{{", index)) >= 0:
-        if content[index + 2 :].lstrip("#^&{/ ").startswith(name):
-            return index
-        index += 2
-    return 0
 
 
 def _semantic_issues(doc: Document, prompt: PromptFile) -> list[Issue]:
@@ -282,11 +280,14 @@ def _semantic_issues(doc: Document, prompt: PromptFile) -> list[Issue]:
     return issues
 
 
-def parse_prompt(raw: bytes, path: str) -> tuple[PromptSource, list[Issue]]:
+def parse_prompt(
+    raw: bytes, path: str, backend: str = "freeplay"
+) -> tuple[PromptSource, list[Issue]]:
     """One prompt file → model. Raises LoadError; returns warnings alongside the model."""
     doc = read_document(raw, path)
     prompt = validate_model(doc, PromptFile, _prompt_keys)
-    issues = _semantic_issues(doc, prompt)
+    prompt, registry_issues = dialect.check_prompt(doc, prompt, backend)
+    issues = [*registry_issues, *_semantic_issues(doc, prompt)]
     if any(i.severity == "error" for i in issues):
         raise LoadError(issues)
     env_marks = tuple(
@@ -352,7 +353,9 @@ def _cross_file_issues(sources: list[PromptSource], managed: list[str] | None) -
     return issues
 
 
-def load_prompts(prompts_dir: Path, managed: list[str] | None = None) -> LoadedPrompts:
+def load_prompts(
+    prompts_dir: Path, managed: list[str] | None = None, backend: str = "freeplay"
+) -> LoadedPrompts:
     """Load and check every prompt file. Raises LoadError listing all errors in all files."""
     if not prompts_dir.is_dir():
         message = "prompts directory not found (set prompts_dir in promptsync.yaml)"
@@ -362,7 +365,7 @@ def load_prompts(prompts_dir: Path, managed: list[str] | None = None) -> LoadedP
     for file in find_prompt_files(prompts_dir):
         shown = display_path(file)
         try:
-            source, warnings = parse_prompt(file.read_bytes(), shown)
+            source, warnings = parse_prompt(file.read_bytes(), shown, backend)
         except LoadError as exc:
             issues.extend(exc.issues)
             continue
@@ -390,7 +393,7 @@ def _credential_issues(doc: Document) -> list[Issue]:
                     line,
                     col,
                     f"{name!r} looks like a credential; API keys never go in the config:"
-                    " set FREEPLAY_API_KEY or pass --api-key-file",
+                    f" set {dialect.key_variable(doc)} or pass --api-key-file",
                 )
             )
     return issues
@@ -401,4 +404,8 @@ def parse_config(raw: bytes, path: str) -> Config:
     issues = _credential_issues(doc)
     if issues:
         raise LoadError(issues)
-    return validate_model(doc, Config, _config_keys)
+    config = validate_model(doc, Config, _config_keys)
+    issues = dialect.check_config(doc, config)
+    if issues:
+        raise LoadError(issues)
+    return config

@@ -28,6 +28,9 @@ from promptsync.remote import LATEST
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ROLES = ("system", "user", "assistant")
 MEDIA_TYPES = ("image", "audio", "video", "file")
+# PromptLayer's template languages; Freeplay has only mustache (and no template_format).
+TemplateFormat = Literal["f-string", "jinja2"]
+DEFAULT_TEMPLATE_FORMAT = "f-string"  # PromptLayer's default
 SCHEMA_BASE = "https://promptsync.dev/schemas"
 
 
@@ -57,7 +60,8 @@ class MediaSlot(_Strict):
 
 
 class ChatMessage(_Strict):
-    """One message of the template; `content` may use mustache `{{variables}}`."""
+    """One message of the template; `content` may use variables (mustache `{{name}}` on
+    Freeplay; `{name}` or jinja2 `{{ name }}` on PromptLayer)."""
 
     role: Literal["system", "user", "assistant"]
     content: str
@@ -93,7 +97,7 @@ class Tool(_Strict):
 
 
 class Variable(_Strict):
-    """A declared mustache variable, with an example value used by `render` and the docs."""
+    """A declared template variable, with an example value used by `render` and the docs."""
 
     example: Any = None
     description: str | None = None
@@ -145,13 +149,18 @@ class PromptFile(_Strict):
         },
     )
 
-    name: TemplateName = Field(description="The Freeplay template name (case-sensitive).")
+    name: TemplateName = Field(description="The template name (case-sensitive).")
     provider: str = Field(min_length=1, description="Provider key: openai, anthropic, ...")
     model: str = Field(min_length=1)
     llm_parameters: dict[str, LlmParamValue] | None = Field(
         default=None, description="Model parameters, sent as-is (temperature, max_tokens, ...)."
     )
-    messages: list[Message] = Field(min_length=1, description="Sent as template_messages.")
+    template_format: TemplateFormat | None = Field(
+        default=None,
+        description="PromptLayer only: the template language of every message, f-string"
+        " (default) or jinja2. Freeplay templates are always mustache.",
+    )
+    messages: list[Message] = Field(min_length=1, description="The template's messages.")
     tool_schema: list[Tool] | None = None
     output_schema: dict[str, Any] | None = None
     environments: Annotated[list[ClaimableEnvironment] | None, AfterValidator(_unique)] = Field(
@@ -162,7 +171,7 @@ class PromptFile(_Strict):
     version_name: str | None = None
     version_description: str | None = None
     variables: dict[str, Variable] | None = Field(
-        default=None, description="Declared mustache variables; enables the undeclared-use check."
+        default=None, description="Declared template variables; enables the undeclared-use check."
     )
 
     @field_validator("name")
@@ -185,28 +194,30 @@ class Config(_Strict):
         },
     )
 
-    backend: Literal["freeplay", "promptlayer"] = "freeplay"
-    project_id: str | None = Field(default=None, description="Or env FREEPLAY_PROJECT_ID.")
+    backend: Literal["freeplay", "promptlayer"] = Field(
+        default="freeplay", description="The registry: freeplay (default) or promptlayer."
+    )
+    project_id: str | None = Field(
+        default=None,
+        description="Freeplay only: the project (or env FREEPLAY_PROJECT_ID). A PromptLayer"
+        " API key is one workspace, so a PromptLayer config has no project_id.",
+    )
     api_url: str | None = Field(
         default=None,
-        description="Or env FREEPLAY_API_URL: the instance root, .../api or .../api/v2.",
+        description="Or env FREEPLAY_API_URL / PROMPTLAYER_API_URL. Freeplay: the instance"
+        " root, .../api or .../api/v2 (default https://app.freeplay.ai). PromptLayer: the API"
+        " root (default https://api.promptlayer.com).",
     )
     prompts_dir: str = Field(default="prompts", min_length=1)
     environments: Annotated[list[ManagedEnvironment] | None, AfterValidator(_unique)] = Field(
         default=None,
         min_length=1,
-        description="Environments promptsync manages (default: all named in prompt files).",
+        description="Environments promptsync manages (PromptLayer: release labels; default:"
+        " all named in prompt files).",
     )
     impact: ImpactConfig = Field(
         default_factory=ImpactConfig, description="What `plan --impact` samples."
     )
-
-    @field_validator("backend")
-    @classmethod
-    def _backend(cls, value: str) -> str:
-        if value == "promptlayer":
-            raise ValueError("'promptlayer' is not supported yet; use 'freeplay'")
-        return value
 
     @field_validator("project_id")
     @classmethod

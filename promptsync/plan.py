@@ -238,6 +238,7 @@ def _version_content(prompt: PromptFile, description: str | None) -> VersionCont
         output_schema=prompt.output_schema,
         version_name=prompt.version_name,
         version_description=description,
+        template_format=prompt.template_format,
     )
 
 

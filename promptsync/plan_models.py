@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from promptsync.breaking import BreakingKind
 from promptsync.impact_models import Impact
-from promptsync.models import SCHEMA_BASE, LlmParamValue, Message, Tool
+from promptsync.models import SCHEMA_BASE, LlmParamValue, Message, TemplateFormat, Tool
 
 FORMAT_VERSION = "2"
 Action = Literal["create", "update", "promote"]
@@ -71,6 +77,18 @@ class VersionContent(_Frozen):
     output_schema: dict[str, Any] | None = None
     version_name: str | None = None
     version_description: str | None = None
+    template_format: TemplateFormat | None = Field(
+        default=None,
+        description="PromptLayer's template language; absent on Freeplay (always mustache).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _drop_absent_format(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Absent rather than null, so that a Freeplay plan reads as it did before PromptLayer.
+        data: dict[str, Any] = handler(self)
+        if data.get("template_format") is None:
+            data.pop("template_format", None)
+        return data
 
 
 class CreateVersion(_Frozen):

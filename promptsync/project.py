@@ -59,7 +59,10 @@ def check_started(settings: Settings, cwd: Path) -> None:
 
 
 def load_project(settings: Settings) -> Project:
-    return Project(settings, load_prompts(settings.prompts_dir, settings.config.environments))
+    return Project(
+        settings,
+        load_prompts(settings.prompts_dir, settings.config.environments, settings.config.backend),
+    )
 
 
 def acting_environments(managed: Sequence[str], chosen: Sequence[str]) -> list[str]:
@@ -126,7 +129,9 @@ def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Valid
         return Validation(None, exc.issues, "prompts")
     shown = display_path(settings.prompts_dir)
     try:
-        loaded = load_prompts(settings.prompts_dir, settings.config.environments)
+        loaded = load_prompts(
+            settings.prompts_dir, settings.config.environments, settings.config.backend
+        )
     except LoadError as exc:
         return Validation(None, exc.issues, shown)
     return Validation(loaded, list(loaded.warnings), shown)

@@ -9,10 +9,13 @@ from pathlib import Path
 PREFIX = "promptsync: "  # starts every version_description promptsync writes itself
 
 
-def describer(root: Path | None, commit_of: Callable[[str], str | None]) -> Callable[[str], str]:
-    """file path → `promptsync: <path relative to root> @ <commit>` (no commit: path only).
+def describer(
+    root: Path | None, commit_of: Callable[[str], str | None], limit: int | None = None
+) -> Callable[[str], str]:
+    """file path → `promptsync: <path relative to root> @ <short commit>` (no commit: path only).
 
-    `commit_of(path)` names the commit to record for a file, as it should be shown.
+    `commit_of(path)` names the commit to record for a file. Over `limit` characters, the path
+    loses its beginning (`promptsync: …/deep/file.yaml @ 1a2b3c4`).
     """
 
     def describe(path: str) -> str:
@@ -22,9 +25,17 @@ def describer(root: Path | None, commit_of: Callable[[str], str | None]) -> Call
                 shown = Path(path).resolve().relative_to(root.resolve())
         commit = commit_of(path)
         suffix = f" @ {commit}" if commit else ""
-        return f"{PREFIX}{shown.as_posix()}{suffix}"
+        return fit(shown.as_posix(), suffix, limit)
 
     return describe
+
+
+def fit(path: str, suffix: str, limit: int | None) -> str:
+    text = f"{PREFIX}{path}{suffix}"
+    if limit is None or len(text) <= limit:
+        return text
+    room = max(limit - len(PREFIX) - len(suffix) - 1, 1)
+    return f"{PREFIX}…{path[-room:]}{suffix}"[:limit]
 
 
 def is_provenance(description: str | None) -> bool:

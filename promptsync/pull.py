@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from promptsync.models import PromptFile
+from promptsync.models import DEFAULT_TEMPLATE_FORMAT, PromptFile
 from promptsync.provenance import is_provenance
 from promptsync.remote import LATEST, RemoteVersion, Snapshots
-from promptsync.templating import mustache
+from promptsync.templating import formats
 from promptsync.yamlwrite import prompt_file_text
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
@@ -66,12 +66,13 @@ class Skipped:
 
 def _variables(version: RemoteVersion) -> dict[str, Any] | None:
     names: list[str] = []
+    fmt = formats.language(version.content.get("template_format"))
     for m in version.content["messages"]:
         if not isinstance(m.get("content"), str):
             continue
         try:
-            use = mustache.variables(m["content"])
-        except mustache.MustacheError:
+            use = formats.variables(m["content"], fmt)
+        except formats.TemplateError:
             return None  # leave the typo guard off; validate will point at the bad tag
         names += sorted(use.top_level - set(names))
     return {n: {} for n in names} or None
@@ -85,6 +86,10 @@ def document(version: RemoteVersion, environments: Sequence[str] | None) -> dict
         "provider": c["provider"],
         "model": c["model"],
         "llm_parameters": c["llm_parameters"] or None,
+        # PromptLayer's default is left implicit, as a hand-written file would leave it.
+        "template_format": None
+        if c.get("template_format") == DEFAULT_TEMPLATE_FORMAT
+        else c.get("template_format"),
         "messages": c["messages"],
         "tool_schema": c["tool_schema"],
         "output_schema": c["output_schema"],

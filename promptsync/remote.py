@@ -71,9 +71,12 @@ class Capabilities:
     create_deploys: one create call can also deploy the new version to environments.
     deduplicates: the server may answer a create with an existing identical version.
     dedup_ignores: content fields the server does not compare when it deduplicates.
+    description_limit: the most characters a version description may have (None: no limit);
+        promptsync's own provenance is shortened to fit.
     """
 
     latest_follows_newest: bool = True
     create_deploys: bool = True
     deduplicates: bool = False
     dedup_ignores: frozenset[str] = frozenset()
+    description_limit: int | None = None

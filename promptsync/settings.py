@@ -10,28 +10,9 @@ from promptsync.credentials import ApiKey, require_api_key
 from promptsync.errors import PromptsyncError
 from promptsync.load import display_path, parse_config
 from promptsync.models import Config, check_api_url, check_project_id
+from promptsync.registries import REGISTRIES, Registry
 
 CONFIG_NAMES = ("promptsync.yaml", "promptsync.yml")
-
-
-@dataclass(frozen=True)
-class Registry:
-    """Where each registry's settings come from besides promptsync.yaml."""
-
-    key_variable: str
-    url_variable: str
-    project_variable: str | None  # None: a key is one workspace, there is no project
-    default_url: str
-
-
-REGISTRIES = {
-    "freeplay": Registry(
-        "FREEPLAY_API_KEY", "FREEPLAY_API_URL", "FREEPLAY_PROJECT_ID", "https://app.freeplay.ai"
-    ),
-    "promptlayer": Registry(
-        "PROMPTLAYER_API_KEY", "PROMPTLAYER_API_URL", None, "https://api.promptlayer.com"
-    ),
-}
 
 
 @dataclass(frozen=True)

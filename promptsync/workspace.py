@@ -16,14 +16,14 @@ from promptsync.load import display_path, find_prompt_files, parse_prompt
 from promptsync.pull import PulledFile
 
 
-def existing_files(prompts_dir: Path) -> dict[str, list[Path]]:
+def existing_files(prompts_dir: Path, backend: str = "freeplay") -> dict[str, list[Path]]:
     """Template name → files already defining it (files that do not parse are left alone)."""
     found: dict[str, list[Path]] = {}
     if not prompts_dir.is_dir():
         return found
     for path in find_prompt_files(prompts_dir):
         try:
-            source, _ = parse_prompt(path.read_bytes(), display_path(path))
+            source, _ = parse_prompt(path.read_bytes(), display_path(path), backend)
         except (LoadError, OSError):
             continue
         found.setdefault(source.prompt.name, []).append(path)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # `make demo`: start the emulator on a free local port, run the main job on the example
-# prompts/, show `plan --impact` on a breaking change with recorded calls, and stop the
-# emulator again whatever happens.
+# prompts, show `plan --impact` on a breaking change with recorded calls (Freeplay), and stop
+# the emulator again whatever happens.
+#   scripts/demo.sh              Freeplay: prompts/ and promptsync.yaml at the repository root
+#   scripts/demo.sh promptlayer  PromptLayer: examples/promptlayer/ (also: make demo BACKEND=promptlayer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+backend="${1:-${DEMO_BACKEND:-freeplay}}"
 
 work=$(mktemp -d)
 emulator_pid=""
@@ -18,11 +21,25 @@ trap cleanup EXIT
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
-export FREEPLAY_API_KEY="demo-key-$RANDOM$RANDOM"
-export FREEPLAY_PROJECT_ID="8f93dd00-2eb5-4ba2-9354-86d5c6831dfd"
+key="demo-key-$RANDOM$RANDOM"
+case "$backend" in
+  freeplay)
+    export FREEPLAY_API_KEY="$key"
+    export FREEPLAY_PROJECT_ID="8f93dd00-2eb5-4ba2-9354-86d5c6831dfd"
+    flags=(--project-id "$FREEPLAY_PROJECT_ID")
+    ;;
+  promptlayer)
+    export PROMPTLAYER_API_KEY="$key"
+    flags=(--backend promptlayer)
+    ;;
+  *)
+    echo "usage: $0 [freeplay|promptlayer]" >&2
+    exit 1
+    ;;
+esac
 
 promptsync emulator --port 0 --db "$work/emulator.sqlite" --ready-file "$work/url" \
-  --api-key "$FREEPLAY_API_KEY" --project-id "$FREEPLAY_PROJECT_ID" > "$work/emulator.log" 2>&1 &
+  --api-key "$key" "${flags[@]}" > "$work/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 300); do
   [ -s "$work/url" ] && break
@@ -30,14 +47,22 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 [ -s "$work/url" ] || { echo "the emulator did not start" >&2; exit 1; }
-export FREEPLAY_API_URL
-FREEPLAY_API_URL=$(cat "$work/url")
-echo "Emulator running at $FREEPLAY_API_URL (state in a temporary directory)"
+url=$(cat "$work/url")
+if [ "$backend" = promptlayer ]; then
+  export PROMPTLAYER_API_URL="$url"
+  cd examples/promptlayer
+  echo "PromptLayer emulator running at $PROMPTLAYER_API_URL (state in a temporary directory)"
+else
+  export FREEPLAY_API_URL="$url"
+  echo "Emulator running at $FREEPLAY_API_URL (state in a temporary directory)"
+fi
 
 step promptsync validate
 step promptsync plan
 step promptsync apply --auto-approve
 step promptsync plan
+
+[ "$backend" = freeplay ] || exit 0  # plan --impact needs recorded calls (Freeplay's search)
 
 # Impact: an application records a few calls of support_agent in prod, then a changed copy of
 # the prompts makes `tone` newly required: the plan says how many of those calls would break.

@@ -26,11 +26,13 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
 
 @pytest.fixture
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working directory with no promptsync config above it and no Freeplay env vars."""
+    """A working directory with no promptsync config above it and no registry env vars."""
     for name in (
         "FREEPLAY_API_KEY",
         "FREEPLAY_PROJECT_ID",
         "FREEPLAY_API_URL",
+        "PROMPTLAYER_API_KEY",
+        "PROMPTLAYER_API_URL",
         "PROMPTSYNC_CONFIG",
         "NO_COLOR",
     ):

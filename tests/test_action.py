@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from promptsync.emulator import RunningEmulator, running_emulator
+from promptsync.emulator.promptlayer.store import Store
 from tests.action_harness import (
     ActionRun,
     FakeGitHub,
@@ -19,6 +20,7 @@ from tests.action_harness import (
     run_action,
 )
 from tests.conftest import REPO
+from tests.promptlayer import EXAMPLE
 from tests.recording import record_calls, require_tone
 
 KEY = "fp-ACTION-MARKER-91b2"
@@ -62,6 +64,7 @@ def run(
     key: str | None = KEY,
     token: str = "ghs_rw",
     event: str = "pull_request",
+    key_variable: str = "FREEPLAY_API_KEY",
     **inputs: str,
 ) -> ActionRun:
     github = {"token": token, "GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": "octo/prompts"}
@@ -69,7 +72,7 @@ def run(
         github |= pull_request_event(workspace.parent / "event.json", PR)
     else:
         github |= {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": ""}
-    env = {"FREEPLAY_API_KEY": key} if key else {}
+    env = {key_variable: key} if key else {}
     result = run_action(
         workspace=workspace, runner_temp=runner_temp, inputs=inputs, env=env, github=github
     )
@@ -296,3 +299,87 @@ def test_impact_examples_are_refused_in_the_action(
     result = run(workspace, runner_temp, gh, impact="true", args="--impact-show-examples")
     assert result.exit_code == 1
     assert "error: input args: --impact-show-examples is not allowed in the Action" in result.log
+
+
+# --- PromptLayer -------------------------------------------------------------------------------
+
+PL_KEY = "PROMPTLAYER_API_KEY"
+
+
+@pytest.fixture
+def pl() -> Iterator[RunningEmulator[Store]]:
+    with running_emulator(backend="promptlayer", api_keys=[KEY]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def pl_workspace(tmp_path: Path, pl: RunningEmulator[Store]) -> Path:
+    root = tmp_path / "pl-repo"
+    shutil.copytree(EXAMPLE / "prompts", root / "prompts")
+    (root / "promptsync.yaml").write_text(
+        f"backend: promptlayer\napi_url: {pl.url}\nenvironments: [staging, prod]\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_promptlayer_plan_comment_then_apply(
+    pl_workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    plan = run(pl_workspace, runner_temp, gh, key_variable=PL_KEY)
+    assert plan.exit_code == 0, plan.log
+    assert plan.masks == [KEY]
+    assert plan.outputs["summary"] == "Plan: 5 to create, 0 to update, 0 to promote, 0 breaking."
+    assert json.loads(Path(plan.outputs["plan-json"]).read_text())["backend"]["kind"] == (
+        "promptlayer"
+    )
+    assert "**Plan: 5 to create" in comment_body(gh)
+    applied = run(pl_workspace, runner_temp, gh, key_variable=PL_KEY, command="apply", event="push")
+    assert applied.exit_code == 0, applied.log
+    assert applied.outputs["summary"] == (
+        "Apply complete: 5 created, 0 updated, 0 promoted. Remote verified."
+    )
+    after = run(pl_workspace, runner_temp, gh, key_variable=PL_KEY)
+    assert after.outputs["has-changes"] == "false"
+    assert "**No changes. Your prompts match the remote.**" in comment_body(gh)
+    assert len(gh.comments[PR]) == 1
+
+
+def test_promptlayer_fork_pr_validates_only_and_says_so(
+    pl_workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    result = run(pl_workspace, runner_temp, gh, key=None, key_variable=PL_KEY)
+    assert result.exit_code == 0
+    assert result.masks == []
+    assert "**Remote comparison skipped:** `PROMPTLAYER_API_KEY` is not available" in (
+        result.summary
+    )
+    assert "✅ prompts: 6 file(s), 5 template(s) valid." in result.summary
+    assert result.outputs["summary"] == (
+        "Remote comparison skipped (no PROMPTLAYER_API_KEY); files validated."
+    )
+    assert "Remote comparison skipped" in comment_body(gh)
+    # apply without the key fails plainly, naming PromptLayer's variable
+    applied = run(
+        pl_workspace, runner_temp, gh, key=None, key_variable=PL_KEY, command="apply", event="push"
+    )
+    assert applied.exit_code == 1
+    assert "apply needs PROMPTLAYER_API_KEY" in applied.summary
+
+
+def test_both_registries_keys_are_masked(
+    pl_workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    other = "fp-OTHER-MARKER-03"
+    github = {"token": "ghs_rw", "GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": "octo/prompts"}
+    github |= {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": ""}
+    result = run_action(
+        workspace=pl_workspace,
+        runner_temp=runner_temp,
+        inputs={},
+        env={PL_KEY: KEY, "FREEPLAY_API_KEY": other},
+        github=github,
+    )
+    assert result.exit_code == 0, result.log
+    assert result.masks == [other, KEY]
+    assert KEY not in result.log + result.summary + json.dumps(result.outputs)

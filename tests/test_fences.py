@@ -29,7 +29,12 @@ CORE = {
     "promptsync.impact",
     "promptsync.impact_models",
     "promptsync.traffic",
+    "promptsync.templating.fstring",
+    "promptsync.templating.formats",
+    "promptsync.templating.usage",
 }
+# promptsync.templating.jinja is the one exception: it parses PromptLayer's jinja2 templates
+# with jinja2's own parser, and templating.formats imports it only when a jinja2 text is read.
 NEVER_IN_CORE = ("promptsync.backends", "promptsync.jobs", "promptsync.commands", "promptsync.cli")
 NEVER_IN_CORE_LIBS = ("httpx", "yaml", "git", "jinja2", "click", "sqlite3", "starlette")
 

@@ -28,13 +28,15 @@ def test_example_prompts_validate_against_schema() -> None:
     validator = jsonschema.Draft202012Validator(schema("prompt"))
     files = find_prompt_files(REPO / "prompts")
     assert len(files) >= 7
+    files += find_prompt_files(REPO / "examples" / "promptlayer" / "prompts")
     for file in files:
         doc = read_document(file.read_bytes(), str(file))
         validator.validate(doc.data)
 
 
-def test_example_config_validates_against_schema() -> None:
-    doc = read_document((REPO / "promptsync.yaml").read_bytes(), "promptsync.yaml")
+@pytest.mark.parametrize("config", ["promptsync.yaml", "examples/promptlayer/promptsync.yaml"])
+def test_example_config_validates_against_schema(config: str) -> None:
+    doc = read_document((REPO / config).read_bytes(), config)
     jsonschema.Draft202012Validator(schema("config")).validate(doc.data)
 
 

@@ -12,17 +12,18 @@ import pytest
 
 from promptsync.emulator import FaultConfig, RunningEmulator, emulator_subprocess, running_emulator
 from tests.conftest import REPO
+from tests.promptlayer import EXAMPLE
 
 MARKER = "fp-SECRET-MARKER-5e8d1c"
 VERBOSITY = [[], ["-v"], ["-vv"]]
 
 
-def run(cwd: Path, *args: str, key: str = MARKER) -> str:
+def run(cwd: Path, *args: str, key: str = MARKER, variable: str = "FREEPLAY_API_KEY") -> str:
     """Run the real CLI in a process; return everything it printed."""
     proc = subprocess.run(
         [sys.executable, "-m", "promptsync", *args],
         cwd=cwd,
-        env={"PATH": "/usr/bin:/bin", "FREEPLAY_API_KEY": key, "HOME": str(cwd)},
+        env={"PATH": "/usr/bin:/bin", variable: key, "HOME": str(cwd)},
         capture_output=True,
         text=True,
         timeout=120,
@@ -129,3 +130,79 @@ def test_emulator_never_prints_its_keys() -> None:
         out, err = proc.communicate(timeout=30)
     assert "listening on" in out
     assert_clean(out + err)
+
+
+# --- PromptLayer: the key goes in X-API-KEY, and nowhere else ---------------------------------
+
+PL_MARKER = "pl-SECRET-MARKER-77a0c4"
+
+
+def pl_project(root: Path, url: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(EXAMPLE / "prompts", root / "prompts", dirs_exist_ok=True)
+    (root / "promptsync.yaml").write_text(
+        f"backend: promptlayer\napi_url: {url}\nenvironments: [staging, prod]\n",
+        encoding="utf-8",
+    )
+    (root / "key.txt").write_text(PL_MARKER + "\n", encoding="utf-8")
+    return root
+
+
+def pl_run(cwd: Path, *args: str) -> str:
+    return run(cwd, *args, key=PL_MARKER, variable="PROMPTLAYER_API_KEY")
+
+
+def assert_pl_clean(text: str, *files: Path) -> None:
+    assert PL_MARKER not in text
+    for file in files:
+        if file.exists():
+            assert PL_MARKER not in file.read_text(encoding="utf-8"), file
+
+
+@pytest.mark.parametrize("verbosity", VERBOSITY)
+def test_promptlayer_success_paths(tmp_path: Path, verbosity: list[str]) -> None:
+    with running_emulator(backend="promptlayer", api_keys=[PL_MARKER]) as pl:
+        root = pl_project(tmp_path / "p", pl.url)
+        outputs = [
+            pl_run(root, *verbosity, "validate"),
+            pl_run(root, *verbosity, "plan", "--out", "plan.json"),
+            pl_run(root, *verbosity, "plan", "--format", "markdown"),
+            pl_run(root, *verbosity, "apply", "plan.json", "--format", "json"),
+            pl_run(root, *verbosity, "apply", "--auto-approve"),
+            pl_run(root, *verbosity, "plan", "--api-key-file", "key.txt", "--detailed-exitcode"),
+            pl_run(root, *verbosity, "pull", "--force"),
+            pl_run(root, *verbosity, "render", "support_agent", "--env", "prod", "--use-examples"),
+        ]
+    assert '"applied"' in "".join(outputs)
+    assert_pl_clean("".join(outputs), *root.rglob("*.json"), *root.rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("verbosity", VERBOSITY)
+def test_promptlayer_error_paths(tmp_path: Path, verbosity: list[str]) -> None:
+    outputs = []
+    with running_emulator(backend="promptlayer") as other_key:  # rejects the marker: 401
+        root = pl_project(tmp_path / "401", other_key.url)
+        outputs += [
+            pl_run(root, *verbosity, "plan", "--retry-delay", "0"),
+            pl_run(root, *verbosity, "apply", "--auto-approve", "--retry-delay", "0"),
+        ]
+        assert "401" in outputs[-1]
+    for faults, expect in (
+        (FaultConfig(fail_rate=1.0, seed=1), "500"),
+        (FaultConfig(drop_rate=1.0, seed=1), "without a response"),
+        (FaultConfig(fail_after_commit_rate=0.5, seed=3), ""),
+    ):
+        with running_emulator(backend="promptlayer", api_keys=[PL_MARKER], faults=faults) as pl:
+            root = pl_project(tmp_path / f"f{len(outputs)}", pl.url)
+            outputs += [
+                pl_run(root, *verbosity, "pull", "--retry-delay", "0"),
+                pl_run(root, *verbosity, "plan", "--retry-delay", "0", "--out", "p.json"),
+                pl_run(root, *verbosity, "apply", "--auto-approve", "--retry-delay", "0"),
+            ]
+            assert expect in outputs[-1]
+    root = pl_project(tmp_path / "refused", "http://127.0.0.1:9")
+    outputs.append(pl_run(root, *verbosity, "plan", "--retry-delay", "0"))
+    assert "cannot connect" in outputs[-1]
+    if verbosity:
+        assert "Traceback" in "".join(outputs)
+    assert_pl_clean("".join(outputs), *tmp_path.rglob("*.json"))

@@ -15,6 +15,9 @@ WORKFLOWS = [
     "docs/examples/pr-plan.yml",
     "docs/examples/deploy.yml",
     "promptsync/init_files/workflow.yml",
+    "docs/examples/promptlayer-pr-plan.yml",
+    "docs/examples/promptlayer-deploy.yml",
+    "promptsync/init_files/promptlayer/workflow.yml",
 ]
 
 
@@ -46,9 +49,13 @@ def test_a_broken_workflow_fails() -> None:
     assert "'runs-on' is a required property" in result.stdout
 
 
-@pytest.mark.parametrize("workflow", WORKFLOWS[:2])
-def test_docs_show_the_validated_workflows(workflow: str) -> None:
-    doc = (REPO / "docs" / "github-action.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize(
+    ("workflow", "page"),
+    [(w, "github-action.md") for w in WORKFLOWS[:2]]
+    + [(w, "promptlayer.md") for w in WORKFLOWS[3:5]],
+)
+def test_docs_show_the_validated_workflows(workflow: str, page: str) -> None:
+    doc = (REPO / "docs" / page).read_text(encoding="utf-8")
     assert (REPO / workflow).read_text(encoding="utf-8") in doc
 
 

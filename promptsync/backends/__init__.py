@@ -1,1 +1,1 @@
-"""Registry backends. Freeplay's JSON ↔ promptsync models lives only here."""
+"""Registry backends. Each registry's JSON ↔ promptsync's neutral types lives only here."""

@@ -70,8 +70,16 @@ class Connection:
 
 def open_backend(settings: Settings, connection: Connection) -> Backend:
     """The backend `promptsync.yaml` names, connected."""
-    if settings.config.backend == "promptlayer":  # pragma: no cover - added with PromptLayer
-        raise BackendError("the promptlayer backend is not available yet")
+    if settings.config.backend == "promptlayer":
+        from promptsync.backends.promptlayer.client import PromptLayerBackend
+
+        return PromptLayerBackend(
+            settings.api_url,
+            connection.api_key,
+            timeout=connection.timeout,
+            retry_delay=connection.retry_delay,
+            on_retry=connection.on_retry,
+        )
     from promptsync.backends.freeplay.client import FreeplayBackend
 
     return FreeplayBackend(

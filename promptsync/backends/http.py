@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -26,12 +27,25 @@ class BackendError(PromptsyncError):
 
     `ambiguous`: the request may have been processed although no success was seen (a timeout,
     a dropped connection, a 5xx): a write must be checked before it is tried again.
+    `retry_after`: the seconds a 429 or 5xx asked the client to wait, if it said.
     """
 
-    def __init__(self, message: str, status: int | None = None, ambiguous: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        ambiguous: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.ambiguous = ambiguous
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        """A failure worth retrying: a transport error, a 5xx or a 429 (never another 4xx)."""
+        return self.status is None or self.status >= 500 or self.status == 429
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -63,8 +77,24 @@ def error_message(response: httpx.Response) -> str:
             if value:
                 message = value
                 break
+    if isinstance(message, list):  # FastAPI's 422: [{"loc": [...], "msg": ...}, ...]
+        message = "; ".join(_validation_item(item) for item in message)
     text = message if isinstance(message, str) else str(message)
     return " ".join(text.split())[:300] or response.reason_phrase
+
+
+def _validation_item(item: Any) -> str:
+    if isinstance(item, dict) and isinstance(item.get("msg"), str):
+        loc = item.get("loc")
+        where = ".".join(str(p) for p in loc) if isinstance(loc, list) else ""
+        return f"{where}: {item['msg']}" if where else item["msg"]
+    return str(item)
+
+
+def path_segment(value: str) -> str:
+    """A value as one URL path segment: `/` is %2F, and dots are encoded so that `.` or `..`
+    are never removed by URL normalization."""
+    return quote(value, safe="").replace(".", "%2E")
 
 
 class HttpSession:
@@ -112,7 +142,7 @@ class HttpSession:
         return f"{url.host}:{url.port}" if url.port else str(url.host)
 
     def shown(self, method: str, path: str) -> str:
-        return f"{method} {httpx.URL(self.base).path}{path}"
+        return f"{method} {httpx.URL(self.base).path.rstrip('/')}{path}"
 
     def _problem(self, exc: httpx.TransportError) -> str:
         if isinstance(exc, httpx.TimeoutException):
@@ -131,15 +161,18 @@ class HttpSession:
         *,
         params: Mapping[str, Any] | None = None,
         retry: bool = True,
+        retries: int | None = None,
     ) -> httpx.Response:
         """Send; retry 5xx, 429 and transport errors (never other 4xx) unless `retry` is off.
 
+        `retries` overrides the session's count for this request (an idempotent read may be
+        given more); the delays double up to the session's last one, then stay there.
         Raises BackendError, with `ambiguous` set when a write may have happened anyway.
         """
         shown = self.shown(method, path)
-        attempts = self.retries + 1 if retry else 1
+        attempts = (self.retries if retries is None else retries) + 1 if retry else 1
         for attempt in range(attempts):
-            delay = self.retry_delay * 2**attempt
+            delay = self.retry_delay * 2 ** min(attempt, max(self.retries - 1, 0))
             last = attempt + 1 == attempts
             suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
             try:
@@ -151,21 +184,22 @@ class HttpSession:
                 ambiguous = not isinstance(exc, httpx.ConnectError)
                 if last:
                     raise BackendError(f"{shown}: {problem}{suffix}", None, ambiguous) from None
-                self._wait(delay, f"{shown}: {problem}")
+                self.wait(delay, f"{shown}: {problem}")
                 continue
             status = response.status_code
             if status >= 500 or status == 429:
                 if last:
                     raise self._error(shown, response, suffix, ambiguous=status >= 500)
                 wait = _retry_after(response)
-                self._wait(max(delay, wait or 0.0), f"{shown}: {status}")
+                self.wait(max(delay, wait or 0.0), f"{shown}: {status}")
                 continue
             if status >= 400:
                 raise self._error(shown, response, "")
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _wait(self, seconds: float, why: str) -> None:
+    def wait(self, seconds: float, why: str) -> None:
+        """Report a retry (to `on_retry`) and sleep before it."""
         if self._on_retry:
             self._on_retry(f"{why}; retrying in {seconds:g} s")
         self._sleep(seconds)
@@ -178,13 +212,21 @@ class HttpSession:
             message = message.replace(secret, "***")
         status = response.status_code
         hint = self._hint(status, message)
-        return BackendError(f"{shown}: {status} {message}{hint}{suffix}", status, ambiguous)
+        return BackendError(
+            f"{shown}: {status} {message}{hint}{suffix}", status, ambiguous, _retry_after(response)
+        )
 
     def json(
-        self, method: str, path: str, body: Any = None, *, params: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        retries: int | None = None,
     ) -> Any:
         """Send and return the parsed JSON body."""
-        response = self.send(method, path, body, params=params)
+        response = self.send(method, path, body, params=params, retries=retries)
         try:
             return response.json()
         except ValueError:

@@ -32,8 +32,9 @@ from promptsync.interrupts import INTERRUPTS
 from promptsync.jobs import connect, start_planning
 from promptsync.options import apply_arguments, impact, parse, plan_arguments, remote, selection
 from promptsync.project import validate
+from promptsync.registries import REGISTRIES
 from promptsync.saved import check_saved_plan, load_plan_file
-from promptsync.settings import REGISTRIES, load_settings
+from promptsync.settings import load_settings
 
 
 @dataclass(frozen=True)

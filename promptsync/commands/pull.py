@@ -41,7 +41,7 @@ def run_pull(
     config: str | None, selection: Selection, remote: RemoteOptions, *, force: bool
 ) -> int:
     settings = load_settings(config, os.environ, Path.cwd())
-    existing = existing_files(settings.prompts_dir)
+    existing = existing_files(settings.prompts_dir, settings.config.backend)
     managed = _managed(settings, selection.environments)
     backend = connect(settings, remote, os.environ)
     try:

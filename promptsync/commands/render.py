@@ -1,4 +1,4 @@
-"""`promptsync render`: preview a local version exactly as Freeplay's SDK would format it."""
+"""`promptsync render`: preview a local version exactly as its registry would render it."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def read_variables(vars_file: str | None, pairs: tuple[str, ...]) -> dict[str, A
 
 def _text(name: str, source: PromptSource, result: Rendered) -> str:
     p = source.prompt
-    lines = [f"{name} ({source.path}; flavor {result.flavor}; {p.provider} {p.model})", ""]
+    how = f"flavor {result.flavor}" if result.flavor else f"PromptLayer {result.template_format}"
+    lines = [f"{name} ({source.path}; {how}; {p.provider} {p.model})", ""]
     if isinstance(result.llm_prompt, str):
         return "\n".join([*lines, result.llm_prompt, ""])
     if result.system_content is not None and result.flavor in formatting.SEPARATE_SYSTEM:
@@ -96,7 +97,9 @@ def run_render(
     fmt: str,
 ) -> int:
     settings = load_settings(config, os.environ, Path.cwd())
-    loaded = load_prompts(settings.prompts_dir, settings.config.environments)
+    loaded = load_prompts(
+        settings.prompts_dir, settings.config.environments, settings.config.backend
+    )
     sources = loaded.templates.get(name)
     if not sources:
         raise PromptsyncError(f"no template named {name!r} in {display_path(settings.prompts_dir)}")
@@ -121,6 +124,7 @@ def run_render(
             "template": name,
             "file": source.path,
             "flavor": result.flavor,
+            "template_format": result.template_format,
             "provider": source.prompt.provider,
             "model": source.prompt.model,
             "llm_parameters": source.prompt.llm_parameters or {},

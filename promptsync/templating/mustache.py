@@ -6,47 +6,17 @@ binding values into a text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from pystache import parser as pystache_parser
 
+from promptsync.templating.usage import TemplateError, VariableUse
 
-class MustacheError(ValueError):
+__all__ = ["MustacheError", "VariableUse", "bind", "first_use", "parse", "variables"]
+
+
+class MustacheError(TemplateError):
     """A template that does not parse; `position` is the offset of the offending tag."""
-
-    def __init__(self, message: str, position: int) -> None:
-        super().__init__(message)
-        self.position = position
-
-
-@dataclass(frozen=True)
-class VariableUse:
-    """Variables a template refers to.
-
-    `required`: interpolated outside any section; a caller that omits one silently gets an empty
-    string. `optional`: top-level section keys (`{{#x}}`, `{{^x}}`). `nested`: names inside
-    sections, which may be fields of the section's item rather than top-level variables.
-    """
-
-    required: frozenset[str] = field(default_factory=frozenset)
-    optional: frozenset[str] = field(default_factory=frozenset)
-    nested: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def top_level(self) -> frozenset[str]:
-        return self.required | self.optional
-
-    @property
-    def all(self) -> frozenset[str]:
-        return self.required | self.optional | self.nested
-
-    def __or__(self, other: VariableUse) -> VariableUse:
-        return VariableUse(
-            self.required | other.required,
-            (self.optional | other.optional) - (self.required | other.required),
-            self.nested | other.nested,
-        )
 
 
 def _tag_start(template: str, end: int) -> int:
@@ -112,3 +82,13 @@ def bind(template: str, values: dict[str, Any]) -> str:
     from promptsync.emulator.formatting import bind_text
 
     return bind_text(template, values)
+
+
+def first_use(template: str, name: str) -> int:
+    """Offset of the first tag naming `name` (0 when none is found), to locate an error."""
+    index = 0
+    while (index := template.find("{{", index)) >= 0:
+        if template[index + 2 :].lstrip("#^&{/ ").startswith(name):
+            return index
+        index += 2
+    return 0

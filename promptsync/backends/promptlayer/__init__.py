@@ -1,0 +1,1 @@
+"""The PromptLayer backend: one workspace (an API key), release labels as environments."""

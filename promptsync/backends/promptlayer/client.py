@@ -1,0 +1,294 @@
+"""The PromptLayer backend: one workspace over HTTP (`X-API-KEY`), release labels as
+environments, read by the paginated list endpoint only.
+
+PromptLayer does not deduplicate: a publish retried after it was committed makes a second
+version. So a publish is sent once per attempt (`retry=False`), and after an ambiguous failure
+(a timeout, a dropped connection, a 5xx) the template is re-read and compared with what was
+sent before anything is sent again. See docs/promptlayer.md ("Retries without duplicates").
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from promptsync.backends.http import BackendError, HttpSession, path_segment
+from promptsync.backends.promptlayer.wire import (
+    Label,
+    Page,
+    ShapeError,
+    Unpublishable,
+    parse_version_ref,
+    publish_body,
+    read_answer,
+    read_labels,
+    read_page,
+)
+from promptsync.credentials import ApiKey
+from promptsync.dialect import COMMIT_MESSAGE_LIMIT
+from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
+from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot, Unreadable
+
+# Every publish is a new version, which becomes the latest; it can set release labels too.
+CAPABILITIES = Capabilities(
+    latest_follows_newest=True,
+    create_deploys=True,
+    deduplicates=False,
+    description_limit=COMMIT_MESSAGE_LIMIT,
+)
+PER_PAGE = 100  # the list endpoint's page size promptsync asks for
+# Reads are idempotent, and a plan is one request per page of every list (not one per
+# environment): each read gets more patience than a write, so that a large workspace does not
+# make a transient failure of some page likelier to end the plan.
+READ_RETRIES = 6
+MAX_PAGES = 10_000
+LOOKBACK = 5  # versions re-read after an ambiguous publish, when others published meanwhile
+PUBLISH = "/rest/prompt-templates"
+
+
+def _hint(status: int, message: str) -> str:
+    if status == 401:
+        return " (check PROMPTLAYER_API_KEY)"
+    if status == 403:
+        return " (the API key's workspace may not use this)"
+    return ""
+
+
+def _same(op: CreateVersion, version: RemoteVersion) -> bool:
+    """The version holds exactly what `op` publishes (content and commit message)."""
+    return (
+        version.name == op.name
+        and version.hash == op.hash
+        and version.version_description == op.content.version_description
+    )
+
+
+class PromptLayerBackend:
+    """One PromptLayer workspace. Thread-safe: lists and pages are read concurrently."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: ApiKey,
+        *,
+        timeout: float = 30.0,
+        retry_delay: float = 5.0,
+        on_retry: Callable[[str], None] | None = None,
+        session: HttpSession | None = None,
+        per_page: int = PER_PAGE,
+    ) -> None:
+        self.ref = BackendRef(kind="promptlayer", api_url=api_url, project_id=None)
+        self.http = session or HttpSession(
+            api_url,
+            {"X-API-KEY": api_key.reveal()},
+            secrets=(api_key.reveal(),),
+            hint=_hint,
+            timeout=timeout,
+            retry_delay=retry_delay,
+            on_retry=on_retry,
+        )
+        self.per_page = per_page
+        self._latest: dict[str, RemoteVersion] = {}  # the newest versions the last read saw
+        self._lock = threading.Lock()
+
+    @property
+    def requests(self) -> int:
+        return self.http.requests
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> PromptLayerBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _page(self, label: str | None, page: int, cache: dict[str, RemoteVersion]) -> Page:
+        # Oldest first by id: templates created while the pages are read join the end.
+        params: dict[str, Any] = {
+            "page": page,
+            "per_page": self.per_page,
+            "sort_by": "id",
+            "sort_order": "asc",
+        }
+        if label is not None:
+            params["label"] = label
+        response = self.http.send("GET", "/prompt-templates", params=params, retries=READ_RETRIES)
+        try:
+            return read_page(response.content, cache)
+        except ShapeError as exc:
+            where = self.http.shown("GET", "/prompt-templates")
+            raise BackendError(f"{where}?page={page}: {response.status_code} {exc}") from None
+
+    def _read_list(self, environment: str, cache: dict[str, RemoteVersion]) -> Snapshot:
+        """Every page of one list: a release label's, or (for latest) the unlabelled one."""
+        label = None if environment == LATEST else environment
+        first = self._page(label, 1, cache)
+        pages = [first]
+        if first.has_next and first.pages:
+            rest = range(2, min(first.pages, MAX_PAGES) + 1)
+            with ThreadPoolExecutor(max_workers=min(8, len(rest) or 1)) as pool:
+                pages += list(pool.map(lambda n: self._page(label, n, cache), rest))
+        number = len(pages)
+        while pages[-1].has_next and (pages[-1].versions or pages[-1].unreadable):
+            if number >= MAX_PAGES:  # a server that never stops saying "more"
+                raise BackendError(f"GET /prompt-templates: more than {MAX_PAGES} pages")
+            number += 1
+            pages.append(self._page(label, number, cache))
+        versions: dict[str, RemoteVersion] = {}
+        unreadable: dict[str, Unreadable] = {}
+        for page in pages:
+            versions.update(page.versions)
+            unreadable.update(page.unreadable)
+        for name in versions:
+            unreadable.pop(name, None)
+        return Snapshot(versions, unreadable)
+
+    def read(self, environments: Sequence[str]) -> dict[str, Snapshot]:
+        """Each list, concurrently; requests are pages, never one per template."""
+        cache: dict[str, RemoteVersion] = {}
+        with ThreadPoolExecutor(max_workers=max(1, len(environments))) as pool:
+            results = list(pool.map(lambda env: self._read_list(env, cache), environments))
+        snapshots = dict(zip(environments, results, strict=True))
+        if LATEST in snapshots:
+            with self._lock:
+                self._latest = dict(snapshots[LATEST].versions)
+        return snapshots
+
+    def preflight(self, environments: Sequence[str]) -> None:
+        """Nothing to check: a release label comes into being when a version is published
+        with it, or labelled."""
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def _get_version(self, identifier: str, number: int | None) -> RemoteVersion | None:
+        """A template's version (its newest when `number` is None); None when there is none."""
+        path = f"/prompt-templates/{path_segment(identifier)}"
+        params: dict[str, Any] = {"resolve_snippets": "false"}
+        if number is not None:
+            params["version"] = number
+        try:
+            payload = self.http.json("GET", path, params=params, retries=READ_RETRIES)
+        except BackendError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        try:
+            return read_answer(payload)
+        except ShapeError as exc:
+            raise BackendError(f"{self.http.shown('GET', path)}: {exc}") from None
+
+    def _committed(self, op: CreateVersion) -> RemoteVersion | None:
+        """After an ambiguous publish: the version identical to `op` that it (or anyone) made
+        since the plan's read, if there is one."""
+        with self._lock:
+            known = self._latest.get(op.name)
+        identifier = known.template_id if known is not None else op.name
+        newest = self._get_version(identifier, None)
+        if newest is None:
+            return None
+        if newest.name != op.name:
+            raise BackendError(
+                f"{op.name}: re-reading it after an unanswered publish returned template"
+                f" {newest.name!r}; check in PromptLayer whether the version was created"
+            )
+        if _same(op, newest):
+            return newest
+        floor = (known.number or 0) if known is not None else 0
+        numbers = range((newest.number or 1) - 1, floor, -1)
+        for number in list(numbers)[:LOOKBACK]:
+            older = self._get_version(newest.template_id, number)
+            if older is not None and _same(op, older):
+                return older
+        return None
+
+    def create_version(self, op: CreateVersion) -> RemoteVersion:
+        try:
+            body = publish_body(op)
+        except Unpublishable as exc:
+            raise BackendError(f"{op.name}: cannot be published to PromptLayer: {exc}") from None
+        attempts = self.http.retries + 1
+        for attempt in range(attempts):
+            try:
+                response = self.http.send("POST", PUBLISH, body, retry=False)
+            except BackendError as exc:
+                if not exc.transient:
+                    raise
+                if exc.ambiguous:
+                    try:
+                        found = self._committed(op)
+                    except BackendError as check:
+                        raise BackendError(
+                            f"{exc}; whether it created a version could not be checked"
+                            f" ({check}); run apply again: it re-reads before it publishes"
+                        ) from None
+                    if found is not None:
+                        # Its release labels came with it: one request sets both. (Were a
+                        # server to apply them apart, verification would say so, and the
+                        # next apply would move them.)
+                        return found
+                if attempt + 1 == attempts:
+                    raise BackendError(f"{exc} (after {attempts} attempts)", exc.status) from None
+                delay = max(self.http.retry_delay * 2**attempt, exc.retry_after or 0.0)
+                self.http.wait(delay, f"{exc}; no version was created")
+                continue
+            return self._answer(response.content)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _answer(self, raw: bytes) -> RemoteVersion:
+        try:
+            return read_answer(json.loads(raw), "version_number")
+        except (ValueError, ShapeError) as exc:
+            reason = exc if isinstance(exc, ShapeError) else "response is not valid JSON"
+            raise BackendError(f"{self.http.shown('POST', PUBLISH)}: {reason}") from None
+
+    def _labels(self, template_id: str) -> dict[str, Label]:
+        path = f"/prompt-templates/{path_segment(template_id)}/labels"
+        try:
+            return read_labels(self.http.json("GET", path, retries=READ_RETRIES))
+        except ShapeError as exc:
+            raise BackendError(f"{self.http.shown('GET', path)}: {exc}") from None
+
+    def _move(self, label: Label, number: int) -> None:
+        path = f"/prompt-labels/{label.id}"
+        # Idempotent: as patient as a read.
+        self.http.send("PATCH", path, {"prompt_version_number": number}, retries=READ_RETRIES)
+
+    def _point(self, template_id: str, number: int, environments: Sequence[str]) -> None:
+        """Make each release label point at version `number`: move it, or create it."""
+        if not environments:
+            return
+        current = self._labels(template_id)
+        for env in environments:
+            label = current.get(env)
+            if label is not None:
+                if label.number != number:
+                    self._move(label, number)
+                continue
+            path = f"/prompts/{path_segment(template_id)}/label"
+            try:
+                self.http.send("POST", path, {"prompt_version_number": number, "name": env})
+            except BackendError as exc:
+                # A retry after a create that was committed but not answered: it exists now.
+                if exc.status != 400:
+                    raise
+                made = self._labels(template_id).get(env)
+                if made is None:
+                    raise
+                if made.number != number:
+                    self._move(made, number)
+
+    def deploy(self, op: DeployVersion, template_id: str, version_id: str) -> None:
+        try:
+            number = parse_version_ref(version_id)
+        except ShapeError as exc:
+            raise BackendError(f"{op.name}: {exc}") from None
+        self._point(template_id, number, op.environments)

@@ -1,0 +1,114 @@
+"""What each registry's files may say beyond the common format, as located errors. Pure.
+
+The prompt file and the config are one format for every registry; a field only one registry
+understands is an error, at its line and column, when the config names another one:
+`template_format` is PromptLayer's; media slots, `output_schema` and `version_name` have no
+PromptLayer field (see docs/promptlayer.md), and its commit message, which a
+`version_description` becomes, holds at most 72 characters. On PromptLayer an omitted
+`template_format` is filled in as `f-string` (PromptLayer's default), so that a file and the
+version it describes normalize alike.
+"""
+
+from __future__ import annotations
+
+from promptsync.errors import Issue
+from promptsync.models import DEFAULT_TEMPLATE_FORMAT, ChatMessage, Config, PromptFile
+from promptsync.registries import REGISTRIES
+from promptsync.yamlread import DataPath, Document
+
+COMMIT_MESSAGE_LIMIT = 72  # PromptLayer's PromptVersion.commit_message maxLength
+
+
+def _at(doc: Document, path: DataPath, message: str, *, value: bool = False) -> Issue:
+    """An issue at a key (or at its value)."""
+    marks = (doc.value_marks, doc.key_marks) if value else (doc.key_marks, doc.value_marks)
+    line, col = marks[0].get(path) or marks[1].get(path) or (0, 0)
+    return doc.issue(line, col, message)
+
+
+def _freeplay(doc: Document, prompt: PromptFile) -> tuple[PromptFile, list[Issue]]:
+    if prompt.template_format is None:
+        return prompt, []
+    issue = _at(
+        doc,
+        ("template_format",),
+        "template_format is PromptLayer's (f-string or jinja2); Freeplay templates are always"
+        " mustache: remove it",
+    )
+    # Check the messages as what they are on Freeplay: mustache.
+    return prompt.model_copy(update={"template_format": None}), [issue]
+
+
+def _promptlayer(doc: Document, prompt: PromptFile) -> tuple[PromptFile, list[Issue]]:
+    issues = []
+    for i, message in enumerate(prompt.messages):
+        if isinstance(message, ChatMessage) and message.media_slots is not None:
+            issues.append(
+                _at(
+                    doc,
+                    ("messages", i, "media_slots"),
+                    f"messages[{i}].media_slots: PromptLayer cannot express media slots (its"
+                    " media_variable block has a name but no media type); remove them",
+                )
+            )
+    if prompt.output_schema is not None:
+        issues.append(
+            _at(
+                doc,
+                ("output_schema",),
+                "output_schema: PromptLayer has no output-schema field; put the provider's own"
+                " structured-output parameter in llm_parameters (e.g. response_format for"
+                " OpenAI)",
+            )
+        )
+    if prompt.version_name is not None:
+        issues.append(
+            _at(
+                doc,
+                ("version_name",),
+                "version_name: PromptLayer versions have no name (only a number and a commit"
+                " message); remove it, or use version_description (the commit message)",
+            )
+        )
+    description = prompt.version_description
+    if description is not None and len(description) > COMMIT_MESSAGE_LIMIT:
+        issues.append(
+            _at(
+                doc,
+                ("version_description",),
+                f"version_description: becomes PromptLayer's commit message, which holds at"
+                f" most {COMMIT_MESSAGE_LIMIT} characters; this one has {len(description)}",
+                value=True,
+            )
+        )
+    if prompt.template_format is None:
+        prompt = prompt.model_copy(update={"template_format": DEFAULT_TEMPLATE_FORMAT})
+    return prompt, issues
+
+
+def check_prompt(doc: Document, prompt: PromptFile, backend: str) -> tuple[PromptFile, list[Issue]]:
+    """The prompt as the registry reads it (defaults filled in), and the fields it cannot take."""
+    if backend == "promptlayer":
+        return _promptlayer(doc, prompt)
+    return _freeplay(doc, prompt)
+
+
+def check_config(doc: Document, config: Config) -> list[Issue]:
+    """Config fields that do not apply to the configured registry."""
+    if config.backend == "promptlayer" and config.project_id is not None:
+        return [
+            _at(
+                doc,
+                ("project_id",),
+                "project_id does not apply to backend: promptlayer (a PromptLayer API key is"
+                " one workspace); remove it",
+            )
+        ]
+    return []
+
+
+def key_variable(doc: Document) -> str:
+    """The API key variable of the registry a config names (Freeplay's when it names none)."""
+    backend = doc.data.get("backend") if isinstance(doc.data, dict) else None
+    registry = REGISTRIES.get(backend if isinstance(backend, str) else "freeplay")
+    return (registry or REGISTRIES["freeplay"]).key_variable
