@@ -134,6 +134,9 @@ class _Run:
             result.outcome = "succeeded"
         except PromptsyncError as exc:
             result.outcome, result.error = "failed", str(exc)
+        except Exception as exc:  # a bug or an odd reply: this operation failed, the rest go on
+            result.outcome = "failed"
+            result.error = f"internal error ({type(exc).__name__}: {exc})"
 
 
 def _known_versions(plan: Plan) -> frozenset[str]:
@@ -252,7 +255,7 @@ def duplicates(plan: Plan, remote: Snapshots, results: Iterable[OpResult]) -> li
         op = result.operation
         if not isinstance(op, CreateVersion) or result.outcome != "succeeded" or result.reused:
             continue
-        for env in op.environments:
+        for env in op.environments or [LATEST]:
             snapshot = remote.get(env)
             served = snapshot.get(op.name) if snapshot is not None else None
             if (

@@ -6,6 +6,7 @@ around the pure core: it reads files and the registry, the planner decides, appl
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -128,6 +129,7 @@ def make_plan(
                 _ = source.identity
         snapshots = reading.result()
     _check_globs(selection, {*project.loaded.templates, *snapshots[LATEST].names()})
+    created_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     scope = Scope(
         managed=managed,
         acting=acting,
@@ -135,6 +137,8 @@ def make_plan(
             top or project.settings.root, commit_of, backend.capabilities.description_limit
         ),
         capabilities=backend.capabilities,
+        # Unique to this plan, even for two plans in the same second (see promptsync.describe).
+        stamp=f"{created_at} #{secrets.token_hex(3)}",
     )
     # An orphan has no files: with --changed-since it is in scope when a changed file held it.
     body = build(
@@ -146,7 +150,7 @@ def make_plan(
     )
     plan = Plan(
         promptsync_version=__version__,
-        created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        created_at=created_at,
         backend=backend.ref,
         git=git,
         environments=managed,

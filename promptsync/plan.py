@@ -17,10 +17,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from promptsync.breaking import breaking_changes
+from promptsync.describe import collision, provenance_note, refusal
 from promptsync.desired import PromptSource
 from promptsync.diff import differences
 from promptsync.errors import Problems
-from promptsync.identity import Identity, canonical_json, short
+from promptsync.identity import Identity, short
 from promptsync.models import PromptFile
 from promptsync.plan_models import (
     Action,
@@ -37,7 +38,7 @@ from promptsync.plan_models import (
     VersionContent,
     VersionRef,
 )
-from promptsync.remote import LATEST, Capabilities, Content, RemoteVersion, Snapshots
+from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshots
 
 
 class PlanError(Problems):
@@ -57,8 +58,10 @@ class Scope:
 
     managed: Sequence[str]  # managed environments, in display order
     acting: Sequence[str]  # environments the plan may change (managed, maybe filtered, + latest)
-    provenance: Callable[[str], str]  # file path -> version_description when none is declared
+    # (file path, note) -> the version_description promptsync writes when the file declares none
+    provenance: Callable[[str, str], str]
     capabilities: Capabilities = field(default_factory=Capabilities)
+    stamp: str = ""  # when the plan was made (provenance of creates that must become latest)
 
     def pinned(self, env: str) -> bool:
         """An environment no operation can point at an existing version."""
@@ -184,47 +187,23 @@ class _TemplatePlan:
         )
 
 
-def _dedup_key(
-    content: Content, name: str | None, description: str | None, caps: Capabilities
-) -> str:
-    kept = {k: v for k, v in content.items() if k not in caps.dedup_ignores}
-    return canonical_json([kept, name, description])
-
-
-def _description(tp: _TemplatePlan, group: _Group, problems: list[str]) -> str | None:
-    """The version_description a create sends: the file's, or provenance.
-
-    A registry that deduplicates without comparing some fields (Freeplay ignores `provider`)
-    would answer a create that differs from a fetched version only in those fields with that
-    version. Provenance is then made distinct by naming the differing values; a description the
-    file declares cannot be changed, so that is a problem to report before anything is sent.
-    """
+def _description(
+    tp: _TemplatePlan, group: _Group, envs: list[str], problems: list[str]
+) -> str | None:
+    """The version_description this create sends (see promptsync.describe)."""
     first = group.files[0]
     declared = first.prompt.version_description
-    description = declared if declared is not None else tp.scope.provenance(first.path)
     caps = tp.scope.capabilities
-    if not (caps.deduplicates and caps.dedup_ignores):
-        return description
-    content, name = group.identity.content, group.identity.version_name
-    for version in sorted(tp.remote.values(), key=lambda v: v.version_id):
-        if version.hash == group.identity.hash:
-            continue
-        remote_name = version.version_name if name is not None else None
-        ours = _dedup_key(content, name, description, caps)
-        if ours != _dedup_key(version.content, remote_name, version.version_description, caps):
-            continue
-        fields = sorted(k for k in caps.dedup_ignores if content.get(k) != version.content.get(k))
-        if declared is not None:
-            problems.append(
-                f"{first.path}: {tp.name}: differs from version {short(version.version_id)} only"
-                f" in {', '.join(fields)}, which the registry does not compare when it"
-                " deduplicates versions: it would reuse that version instead of creating one."
-                " Change version_name or version_description as well"
-            )
-            return description
-        values = ", ".join(f"{k}: {content.get(k)}" for k in fields)
-        description = f"{description} ({values})"
-    return description
+    if declared is not None:
+        hit = collision(group.identity, declared, tp.remote.values(), caps)
+        if hit is not None:
+            problems.append(refusal(first.path, tp.name, *hit))
+        return declared
+    becomes_latest = LATEST in group.wants and tp.scope.pinned(LATEST)
+    note = provenance_note(
+        group.identity, caps, becomes_latest=becomes_latest, stamp=tp.scope.stamp
+    )
+    return tp.scope.provenance(first.path, note)
 
 
 def _version_content(prompt: PromptFile, description: str | None) -> VersionContent:
@@ -248,7 +227,7 @@ def _operations(tp: _TemplatePlan, problems: list[str]) -> list[Operation]:
     follow_ups: list[Operation] = []
     for group, envs in tp.creates:
         first = group.files[0]
-        description = _description(tp, group, problems)
+        description = _description(tp, group, envs, problems)
         ops.append(
             CreateVersion(
                 name=tp.name,

@@ -11,20 +11,21 @@ PREFIX = "promptsync: "  # starts every version_description promptsync writes it
 
 def describer(
     root: Path | None, commit_of: Callable[[str], str | None], limit: int | None = None
-) -> Callable[[str], str]:
-    """file path → `promptsync: <path relative to root> @ <short commit>` (no commit: path only).
+) -> Callable[[str, str], str]:
+    """(file path, note) → `promptsync: <path relative to root> @ <commit><note>` (no commit:
+    path only), e.g. `promptsync: prompts/bot.yaml @ 1a2b3c4 (provider: openai)`.
 
     `commit_of(path)` names the commit to record for a file. Over `limit` characters, the path
     loses its beginning (`promptsync: …/deep/file.yaml @ 1a2b3c4`).
     """
 
-    def describe(path: str) -> str:
+    def describe(path: str, note: str = "") -> str:
         shown = Path(path)
         if root is not None:
             with contextlib.suppress(ValueError):
                 shown = Path(path).resolve().relative_to(root.resolve())
         commit = commit_of(path)
-        suffix = f" @ {commit}" if commit else ""
+        suffix = (f" @ {commit}" if commit else "") + note
         return fit(shown.as_posix(), suffix, limit)
 
     return describe

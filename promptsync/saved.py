@@ -12,6 +12,7 @@ from promptsync.errors import PromptsyncError
 from promptsync.identity import content_hash, content_of, fingerprint
 from promptsync.load import display_path
 from promptsync.plan_models import FORMAT_VERSION, CreateVersion, DeployVersion, Plan
+from promptsync.remote import LATEST, Snapshots
 from promptsync.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,10 +48,18 @@ def load_plan_file(path: str) -> Plan:
 def tampered(plan: Plan) -> list[str]:
     """Operations whose content does not hash to what the plan shows (an edited plan file)."""
     problems = []
+    if set(plan.remote_fingerprint) != {LATEST, *plan.environments}:
+        problems.append("remote_fingerprint does not cover latest and every managed environment")
+    managed = set(plan.environments)
     for change in plan.changes:
         shown = change.environments
         for op in change.operations:
             where = f"{change.name}: {op.op}"
+            if (op.kind, op.name) != (change.kind, change.name):
+                problems.append(f"{where}: it acts on {op.name!r}, not on {change.name!r}")
+            outside = [e for e in op.environments if e not in managed]
+            if outside:
+                problems.append(f"{where}: {', '.join(outside)} is not a managed environment")
             if isinstance(op, CreateVersion):
                 if content_hash(content_of(op.content)) != op.hash:
                     problems.append(f"{where}: its content does not hash to {op.hash[:19]}…")
@@ -101,6 +110,12 @@ def check_saved_plan(plan: Plan, settings: Settings, backend: Backend) -> bool:
     current = backend.read(envs)
     changed = [env for env in envs if fingerprint(current[env]) != plan.remote_fingerprint[env]]
     if not changed:
+        problems = unsupported_deploys(plan, current)
+        if problems:
+            raise PromptsyncError(
+                "the saved plan was edited after it was made; nothing was changed: "
+                + "; ".join(problems[:3])
+            )
         return True
     if plan.changes and not verify(plan, current):
         return False
@@ -108,6 +123,35 @@ def check_saved_plan(plan: Plan, settings: Settings, backend: Backend) -> bool:
         f"Saved plan is stale: {', '.join(changed)} changed since the plan was made."
         " Run plan again."
     )
+
+
+def unsupported_deploys(plan: Plan, current: Snapshots) -> list[str]:
+    """Deploys the remote (as the plan saw it) does not support: a version no environment
+    served, or an environment listed without a change shown for it that does not already serve
+    the version (an environment added to the operation by hand)."""
+    problems = []
+    for change in plan.changes:
+        for op in change.operations:
+            if not isinstance(op, DeployVersion) or op.version_id is None:
+                continue
+            served = {env: snap.get(op.name) for env, snap in current.items() if snap.get(op.name)}
+            if not any(
+                v is not None and (v.version_id, v.template_id) == (op.version_id, op.template_id)
+                for v in served.values()
+            ):
+                problems.append(
+                    f"{change.name}: deploy_version: no environment serves that version"
+                )
+                continue
+            for env in op.environments:
+                now = served.get(env)
+                if env not in change.environments and (
+                    now is None or now.version_id != op.version_id
+                ):
+                    problems.append(
+                        f"{change.name}: deploy_version: {env} is deployed without a change shown"
+                    )
+    return problems
 
 
 def _same_url(url: str) -> str:

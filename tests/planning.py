@@ -56,6 +56,10 @@ def snapshots(envs: Sequence[str], **by_env: Sequence[RemoteVersion]) -> dict[st
     return {env: Snapshot({v.name: v for v in by_env.get(env, [])}) for env in [*envs, LATEST]}
 
 
+def _provenance(path: str, note: str = "") -> str:
+    return f"promptsync: {path} @ abc1234{note}"
+
+
 FREEPLAY = Capabilities(deduplicates=True, dedup_ignores=frozenset({"provider"}))
 
 
@@ -67,7 +71,8 @@ def scope(
     return Scope(
         managed=list(managed),
         acting=list(acting) if acting is not None else [*managed, LATEST],
-        provenance=lambda path: f"promptsync: {path} @ abc1234",
+        provenance=_provenance,
+        stamp="2026-01-01T00:00:00Z",
         capabilities=capabilities,
     )
 

@@ -251,11 +251,13 @@ def test_provenance_in_version_description(
             t["prompt_template_name"]: t
             for t in client.get(f"{base}/all/prod").json()["prompt_templates"]
         }
+    # The file, the commit that last changed it, and the fields Freeplay's deduplication does
+    # not compare (so a provider-only change is a new version).
     assert prod["weather_agent"]["version_description"] == (
-        f"promptsync: prompts/weather_agent.yaml @ {sha}"
+        f"promptsync: prompts/weather_agent.yaml @ {sha} (provider: openai)"
     )
     assert prod["album_bot"]["version_description"] == (
-        f"promptsync: prompts/album_bot/prod.yaml @ {sha}"
+        f"promptsync: prompts/album_bot/prod.yaml @ {sha} (provider: openai)"
     )
     assert prod["album_bot"]["version_name"] == "v1.0.0"
     with emulator.client() as client:

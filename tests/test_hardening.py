@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import git
 import pytest
@@ -132,7 +135,9 @@ def test_provenance_names_the_commit_that_last_changed_the_file(
     descriptions = {
         op["content"]["version_description"] for c in plan["changes"] for op in c["operations"]
     }
-    assert "promptsync: prompts/weather_agent.yaml @ " + first[:7] in descriptions
+    assert (
+        f"promptsync: prompts/weather_agent.yaml @ {first[:7]} (provider: openai)" in descriptions
+    )
     (project / "prompts" / "weather_agent.yaml").write_text(
         (project / "prompts" / "weather_agent.yaml")
         .read_text()
@@ -143,7 +148,7 @@ def test_provenance_names_the_commit_that_last_changed_the_file(
     head = repo.head.commit.hexsha[:7]
     assert (
         op["content"]["version_description"]
-        == f"promptsync: prompts/weather_agent.yaml @ {head}+dirty"
+        == f"promptsync: prompts/weather_agent.yaml @ {head}+dirty (provider: openai)"
     )
 
 
@@ -446,3 +451,63 @@ def test_preflight_checks_the_environments_list_before_any_write() -> None:
     ):
         backend.preflight(["staging", "qa", "prod"])
     assert all(s.startswith("GET /api/v2/environments?page=") for s in seen)
+
+
+def _promotion_plan(root: Path, run_cli: RunCli) -> dict[str, object]:
+    config = root / "promptsync.yaml"
+    config.write_text(config.read_text().replace("[staging, prod]", "[dev, staging, prod]"))
+    shutil.rmtree(root / "prompts")
+    (root / "prompts").mkdir()
+    (root / "prompts" / "a.yaml").write_text(
+        PROMPT.format(name="a", content="one").replace("[staging, prod]", "[staging]")
+    )
+    (root / "prompts" / "b.yaml").write_text(
+        PROMPT.format(name="a", content="two").replace("[staging, prod]", "[prod]")
+    )
+    assert run_cli("apply", "--auto-approve")[0] == 0
+    (root / "prompts" / "b.yaml").write_text(
+        PROMPT.format(name="a", content="one").replace("[staging, prod]", "[prod]")
+    )
+    assert run_cli("plan", "--out", "plan.json")[0] == 0
+    plan = json.loads((root / "plan.json").read_text())
+    assert [op["op"] for op in plan["changes"][0]["operations"]] == ["deploy_version"]
+    return dict(plan)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda p: p.update(remote_fingerprint={}),
+            "remote_fingerprint does not cover latest and every managed environment",
+        ),
+        (
+            lambda p: p["changes"][0]["operations"][0].update(name="victim"),
+            "a: deploy_version: it acts on 'victim', not on 'a'",
+        ),
+        (
+            lambda p: p["changes"][0]["operations"][0]["environments"].append("qa"),
+            "a: deploy_version: qa is not a managed environment",
+        ),
+        (
+            lambda p: p["changes"][0]["operations"][0]["environments"].append("dev"),
+            "a: deploy_version: dev is deployed without a change shown",
+        ),
+    ],
+)
+def test_edited_targets_of_a_saved_plan_are_refused(
+    project: Path,
+    emulator: RunningEmulator,
+    run_cli: RunCli,
+    edit: Callable[[dict[str, Any]], None],
+    message: str,
+) -> None:
+    plan = _promotion_plan(project, run_cli)
+    edit(plan)
+    (project / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    emulator.stats.reset()
+    code, _, err = run_cli("apply", "plan.json")
+    assert code == 1
+    assert err.startswith("error: the saved plan was edited after it was made; nothing was changed")
+    assert message in err
+    assert writes(emulator) == 0

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import git
 import pytest
 
 from promptsync.emulator import RunningEmulator, running_emulator
@@ -130,7 +131,7 @@ def test_provider_only_change_converges(root: Path, fp: RunningEmulator, run_cli
     [op] = json.loads(out)["changes"][0]["operations"]
     # Freeplay does not compare provider when it deduplicates: provenance names it, so the
     # registry sees a new version instead of silently keeping the old one.
-    assert op["content"]["version_description"].endswith("(provider: azure)")
+    assert op["content"]["version_description"].endswith(" (provider: azure)")
     assert "1 updated" in converge(run_cli)
     with fp.client() as client:
         prod = client.get(f"/projects/{fp.project_id}/prompt-templates/all/prod").json()
@@ -213,3 +214,30 @@ def test_a_managed_template_that_cannot_be_read_is_one_error(
         "error: template 'bot' in prod cannot be read (content[0].content is null, not text)"
     )
     assert "promptsync manages it" in err
+
+
+def test_a_sibling_change_with_an_env_less_file_converges_in_git(
+    root: Path, fp: RunningEmulator, run_cli: RunCli
+) -> None:
+    # The env-less version must be created again after its sibling moves latest; under the
+    # any-version reading an identical older version must not be the answer.
+    repo = git.Repo.init(root)
+    write(root, "a.yaml", extra="environments: [prod]\n")
+    write(root, "b.yaml", system="Be kind.")  # latest only
+    commit(repo)
+    converge(run_cli)
+    write(root, "a.yaml", temperature=0.9, extra="environments: [prod]\n")
+    commit(repo)
+    converge(run_cli)
+    write(root, "a.yaml", temperature=0.4, extra="environments: [prod]\n")
+    commit(repo)
+    converge(run_cli)
+
+
+def commit(repo: git.Repo) -> None:
+    repo.git.add(A=True)
+    repo.git.commit(
+        m="change",
+        author="t <t@example.com>",
+        env={"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"},
+    )

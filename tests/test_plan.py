@@ -48,7 +48,8 @@ def test_create_when_absent_from_latest() -> None:
         "tool_schema": None,
         "output_schema": None,
         "version_name": None,
-        "version_description": "promptsync: p/a.yaml @ abc1234",
+        # Freeplay does not compare provider when it deduplicates: provenance names it.
+        "version_description": "promptsync: p/a.yaml @ abc1234 (provider: openai)",
         "environments": ["staging", "prod"],
     }
     assert list(change.environments) == ["staging", "prod"]

@@ -144,13 +144,15 @@ class HttpSession:
     def shown(self, method: str, path: str) -> str:
         return f"{method} {httpx.URL(self.base).path.rstrip('/')}{path}"
 
-    def _problem(self, exc: httpx.TransportError) -> str:
+    def _problem(self, exc: httpx.RequestError) -> str:
         if isinstance(exc, httpx.TimeoutException):
             return f"timed out after {self.timeout:g} s"
         if isinstance(exc, httpx.ConnectError):
             return f"cannot connect to {self.host}"
         if isinstance(exc, httpx.RemoteProtocolError):
             return "the server closed the connection without a response"
+        if isinstance(exc, httpx.DecodingError):
+            return "the reply could not be decoded"
         return f"network error ({type(exc).__name__})"
 
     def send(
@@ -179,7 +181,7 @@ class HttpSession:
                 with self._lock:
                     self.requests += 1
                 response = self._http.request(method, self.base + path, json=body, params=params)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # transport errors, and replies that cannot be read
                 problem = self._problem(exc)
                 ambiguous = not isinstance(exc, httpx.ConnectError)
                 if last:
@@ -195,6 +197,11 @@ class HttpSession:
                 continue
             if status >= 400:
                 raise self._error(shown, response, "")
+            if status >= 300:  # redirects are not followed: the request did not reach the API
+                where = response.headers.get("location", "elsewhere")
+                raise BackendError(
+                    f"{shown}: {status} redirected to {where}; check api_url", status
+                )
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -229,7 +236,7 @@ class HttpSession:
         response = self.send(method, path, body, params=params, retries=retries)
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BackendError(
                 f"{self.shown(method, path)}: {response.status_code} response is not valid JSON",
                 response.status_code,

@@ -110,6 +110,8 @@ def _load(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ShapeError("response is not valid JSON") from None
+    except RecursionError:
+        raise ShapeError("response is nested too deeply to read") from None
 
 
 def read_all(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Snapshot:
@@ -141,7 +143,7 @@ def read_all(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Snaps
             continue
         try:
             version = read_template(item)
-        except _Bad as exc:
+        except (_Bad, RecursionError) as exc:
             unreadable[name] = Unreadable(
                 name,
                 str(exc),
@@ -163,7 +165,7 @@ def read_created(payload: Any) -> RemoteVersion:
         raise ShapeError("unexpected response shape: not an object")
     try:
         return read_template(payload)
-    except _Bad as exc:
+    except (_Bad, RecursionError) as exc:
         raise ShapeError(f"unexpected response shape: {exc}") from None
 
 

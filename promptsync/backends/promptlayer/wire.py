@@ -233,6 +233,8 @@ def _load(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ShapeError("response is not valid JSON") from None
+    except RecursionError:
+        raise ShapeError("response is nested too deeply to read") from None
 
 
 def read_page(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Page:
@@ -261,7 +263,7 @@ def read_page(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Page
             continue
         try:
             version = read_version(item)
-        except _Bad as exc:
+        except (_Bad, RecursionError) as exc:
             template_id = item.get("id")
             unreadable[name] = Unreadable(
                 name,
@@ -294,7 +296,7 @@ def read_answer(payload: Any, number_key: str = "version") -> RemoteVersion:
         raise ShapeError("unexpected response shape: not an object")
     try:
         return read_version(payload, number_key)
-    except _Bad as exc:
+    except (_Bad, RecursionError) as exc:
         raise ShapeError(f"unexpected response shape: {exc}") from None
 
 
