@@ -15,8 +15,6 @@ class PromptSource:
 
     path: str
     prompt: PromptFile
-    env_marks: tuple[tuple[int, int], ...]
-    name_mark: tuple[int, int]
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import uuid
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -22,16 +18,17 @@ from pydantic import (
     field_validator,
 )
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from promptsync.rules import (
+    ENVIRONMENT_NAME_MAX,
+    TEMPLATE_NAME_MAX,
+    check_api_url,
+    check_label,
+    check_project_id,
+)
+
 ROLES = ("system", "user", "assistant")
 MEDIA_TYPES = ("image", "audio", "video", "file")
 SCHEMA_BASE = "https://promptsync.dev/schemas"
-
-
-def _no_control_chars(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
 
 
 class _Strict(BaseModel):
@@ -89,7 +86,9 @@ class Variable(_Strict):
 
 
 LlmParamValue = StrictStr | StrictInt | StrictFloat | dict[str, Any]
-TemplateName = Annotated[str, Field(min_length=1, max_length=256)]
+TemplateName = Annotated[
+    str, Field(min_length=1, max_length=TEMPLATE_NAME_MAX), AfterValidator(check_label)
+]
 
 
 def _claimable_environment(value: str) -> str:
@@ -102,7 +101,7 @@ def _claimable_environment(value: str) -> str:
 
 
 EnvironmentName = Annotated[
-    str, Field(min_length=1, max_length=128), AfterValidator(_no_control_chars)
+    str, Field(min_length=1, max_length=ENVIRONMENT_NAME_MAX), AfterValidator(check_label)
 ]
 ClaimableEnvironment = Annotated[EnvironmentName, AfterValidator(_claimable_environment)]
 
@@ -154,14 +153,6 @@ class PromptFile(_Strict):
         default=None, description="Declared mustache variables; enables the undeclared-use check."
     )
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _no_control_chars(value)
-
-
-CREDENTIAL_KEY = re.compile(r"(api[_-]?key|apikey|token|secret|password|passwd|credential)", re.I)
-
 
 class Config(_Strict):
     """`promptsync.yaml`: where the prompts are and which registry they go to."""
@@ -203,35 +194,6 @@ class Config(_Strict):
     @classmethod
     def _api_url(cls, value: str | None) -> str | None:
         return None if value is None else check_api_url(value)
-
-
-def check_project_id(value: str) -> str:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a UUID") from None
-    return value
-
-
-def check_api_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"{value!r} uses http:// on a non-loopback host; use https://"
-            " (plain http is only allowed for the local emulator)"
-        )
-    return value
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class RemoteMessage(BaseModel):

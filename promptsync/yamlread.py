@@ -146,9 +146,13 @@ def _fail(path: str, line0: int, col0: int, message: str) -> LoadError:
     return LoadError([Issue(path, line0 + 1, col0 + 1, message)])
 
 
+def size_error(path: str, size: int) -> LoadError:
+    return _fail(path, 0, 0, f"file is {size:,} bytes; the limit is 1 MiB")
+
+
 def _decode(raw: bytes, path: str) -> str:
     if len(raw) > MAX_BYTES:
-        raise _fail(path, 0, 0, f"file is {len(raw):,} bytes; the limit is 1 MiB")
+        raise size_error(path, len(raw))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

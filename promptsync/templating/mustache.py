@@ -6,6 +6,7 @@ Also the static analysis the planner and validator need: which variables a templ
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,9 @@ class VariableUse:
         )
 
 
+_SECTION_TAG = re.compile(r"\{\{\s*[#^]\s*(.*?)\s*\}\}")
+
+
 def _tag_start(template: str, end: int) -> int:
     """Offset of the `{{` that opens the tag ending at `end` (or `end` if none is found)."""
     start = template.rfind("{{", 0, end)
@@ -64,11 +68,15 @@ def parse(template: str) -> Any:
         info = exc.info
         if info is None:  # pragma: no cover - pystache always attaches details
             raise MustacheError(str(exc), 0) from None
+        start = _tag_start(template, info.position)
         if info.tag_type == "/":
             message = f"closing tag {{{{/{info.tag_key}}}}} does not match an open section"
         else:
-            message = f"section {{{{{info.tag_type}{info.tag_key}}}}} is never closed"
-        raise MustacheError(message, _tag_start(template, info.position)) from None
+            # pystache names the last tag it read, not the open section: read the section's own.
+            opened = _SECTION_TAG.match(template, start)
+            key = opened.group(1) if opened else info.tag_key
+            message = f"section {{{{{info.tag_type}{key}}}}} is never closed"
+        raise MustacheError(message, start) from None
 
 
 def _root_name(key: str) -> str | None:
