@@ -14,7 +14,6 @@ pydantic-free shape check cannot vouch for: `validate` of a valid repository nev
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from promptsync.errors import Issue, LoadError
 from promptsync.locate import describe, hint, mark
+from promptsync.prompt_files import FoundFile, display_path, find_prompt_files, walk_prompts
 from promptsync.rules import CREDENTIAL_KEY
 from promptsync.shape import config_ok, environment_ok, prompt_file_ok, template_name_ok
 from promptsync.templating import mustache
@@ -41,23 +41,6 @@ __all__ = [
     "parse_prompt",
     "quick_config",
 ]
-
-
-def display_path(path: Path) -> str:
-    """A path as users see it in messages: relative to the working directory when inside it."""
-    try:
-        return Path(os.path.relpath(path)).as_posix() if path.is_absolute() else path.as_posix()
-    except ValueError:  # pragma: no cover - different drive on Windows
-        return path.as_posix()
-
-
-def find_prompt_files(prompts_dir: Path) -> list[Path]:
-    """Every *.yaml / *.yml below the directory, in a stable order; hidden directories skipped."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(prompts_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root) / f for f in files if f.endswith((".yaml", ".yml")))
-    return sorted(found, key=lambda p: p.as_posix())
 
 
 # --- checks inside one file -------------------------------------------------------------------
@@ -299,58 +282,67 @@ class CheckedPrompts:
 def _each_file(
     prompts_dir: Path,
     managed: list[str] | None,
+    root: Path | None,
     build: bool,
-    keep: Callable[[str, _Checked], None],
+    keep: Callable[[FoundFile, _Checked], None],
 ) -> list[Issue]:
     """Check every prompt file; hand each readable one to `keep`; return every issue."""
     if not prompts_dir.is_dir():
         message = "prompts directory not found (set prompts_dir in promptsync.yaml)"
         raise LoadError([Issue(display_path(prompts_dir), 0, 0, message)])
-    issues: list[Issue] = []
+    tree = walk_prompts(prompts_dir, root)
+    issues = list(tree.issues)
     claims = _Claims(managed)
-    for file in find_prompt_files(prompts_dir):
-        shown = display_path(file)
+    for file in tree.files:
         try:
-            checked = _check(file.read_bytes(), shown, build)
+            checked = _check(Path(file.path).read_bytes(), file.shown, build)
         except LoadError as exc:
             issues.extend(exc.issues)
             continue
         except OSError as exc:
-            issues.append(Issue(shown, 1, 1, f"cannot read file: {exc.strerror}"))
+            issues.append(Issue(file.shown, 1, 1, f"cannot read file: {exc.strerror}"))
             continue
         issues.extend(checked.issues)
         if type(checked.doc.data) is dict:
             issues.extend(claims.check(checked.doc, checked.doc.data))
-        keep(shown, checked)
+        keep(file, checked)
     return issues
 
 
-def check_prompts(prompts_dir: Path, managed: list[str] | None = None) -> CheckedPrompts:
+def check_prompts(
+    prompts_dir: Path, managed: list[str] | None = None, root: Path | None = None
+) -> CheckedPrompts:
     """Every rule of the file format, without building models (what `validate` needs)."""
     files = 0
     names: set[str] = set()
 
-    def count(shown: str, checked: _Checked) -> None:
+    def count(file: FoundFile, checked: _Checked) -> None:
         nonlocal files
         if checked.valid:
             files += 1
             names.add(checked.doc.data["name"])
 
-    issues = _each_file(prompts_dir, managed, build=False, keep=count)
+    issues = _each_file(prompts_dir, managed, root, build=False, keep=count)
     return CheckedPrompts(files, len(names), tuple(sorted(issues)))
 
 
-def load_prompts(prompts_dir: Path, managed: list[str] | None = None) -> LoadedPrompts:
-    """Load and check every prompt file. Raises LoadError listing all errors in all files."""
+def load_prompts(
+    prompts_dir: Path, managed: list[str] | None = None, root: Path | None = None
+) -> LoadedPrompts:
+    """Load and check every prompt file. Raises LoadError listing all errors in all files.
+
+    `root` is the project directory (holding promptsync.yaml): symbolic links may point inside
+    it. Default: the prompts directory's parent.
+    """
     from promptsync.desired import LoadedPrompts, PromptSource
 
     sources: list[PromptSource] = []
 
-    def keep(shown: str, checked: _Checked) -> None:
+    def keep(file: FoundFile, checked: _Checked) -> None:
         if checked.valid and checked.prompt is not None:
-            sources.append(PromptSource(shown, checked.prompt))
+            sources.append(PromptSource(file.shown, checked.prompt))
 
-    issues = _each_file(prompts_dir, managed, build=True, keep=keep)
+    issues = _each_file(prompts_dir, managed, root, build=True, keep=keep)
     if any(i.severity == "error" for i in issues):
         raise LoadError(issues)
     return LoadedPrompts(tuple(sources), tuple(sorted(issues)))

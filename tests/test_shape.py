@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bench.validate import prompt_text
-from promptsync.load import find_prompt_files
 from promptsync.models import Config, PromptFile
+from promptsync.prompt_files import find_prompt_files
 from promptsync.shape import config_ok, prompt_file_ok
 from promptsync.yamlread import read_document
 from tests.conftest import REPO

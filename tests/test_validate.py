@@ -58,7 +58,7 @@ def test_plain_valid_files_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> N
         return original(doc)
 
     monkeypatch.setattr(yamlread, "_careful", counting)
-    checked = check_prompts(REPO / "prompts", ["staging", "prod"])
+    checked = check_prompts(REPO / "prompts", ["staging", "prod"], REPO)
     assert checked.valid
     assert checked.files >= 7
     assert careful == []

@@ -111,7 +111,7 @@ def make_plan(
     config: str | None, options: PlanOptions, on_retry: Callable[[str], None] | None = None
 ) -> PlanRun:
     settings = load_settings(config, os.environ, Path.cwd())
-    loaded = load_prompts(settings.prompts_dir, settings.config.environments)
+    loaded = load_prompts(settings.prompts_dir, settings.config.environments, settings.root)
     managed = managed_environments(settings, loaded)
     acting = _acting(managed, options.environments)
     in_scope = _scope_filter(settings, options)

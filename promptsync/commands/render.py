@@ -96,7 +96,7 @@ def run_render(
     fmt: str,
 ) -> int:
     settings = load_settings(config, os.environ, Path.cwd())
-    loaded = load_prompts(settings.prompts_dir, settings.config.environments)
+    loaded = load_prompts(settings.prompts_dir, settings.config.environments, settings.root)
     sources = loaded.templates.get(name)
     if not sources:
         raise PromptsyncError(f"no template named {name!r} in {display_path(settings.prompts_dir)}")

@@ -66,10 +66,10 @@ def collect(config: str | None) -> tuple[CheckedPrompts | None, list[Issue], str
         except LoadError as exc:
             return None, exc.issues, "prompts"
         where = (settings.root, settings.prompts_dir, settings.config.environments)
-    _, prompts_dir, managed = where
+    root, prompts_dir, managed = where
     shown = display_path(prompts_dir)
     try:
-        checked = check_prompts(prompts_dir, managed)
+        checked = check_prompts(prompts_dir, managed, root)
     except LoadError as exc:
         return None, exc.issues, shown
     return checked, list(checked.issues), shown
