@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from promptsync.errors import Issue, LoadError
 from promptsync.locate import describe, hint, mark
 from promptsync.prompt_files import FoundFile, display_path, find_prompt_files, walk_prompts
-from promptsync.rules import CREDENTIAL_KEY
+from promptsync.rules import CREDENTIAL_KEY, is_variable_name
 from promptsync.shape import config_ok, environment_ok, prompt_file_ok, template_name_ok
 from promptsync.templating import mustache
 from promptsync.yamlread import DataPath, Document, parse_document
@@ -117,7 +117,7 @@ class _FileChecks:
             message = f"tool_schema[{i}]: tool {name!r} is defined twice"
             self.error(("tool_schema", i, "name"), message)
         if self.declared is not None and used is not None:
-            for name in sorted(set(self.declared) - used):
+            for name in sorted(n for n in set(self.declared) - used if is_variable_name(n)):
                 line, col = mark(self.doc, ("variables", name), key=True)
                 message = f"variables: {name!r} is declared but not used in any message"
                 self.issues.append(self.doc.issue(line, col, message, "warning"))
@@ -168,7 +168,8 @@ class _FileChecks:
         for name in sorted(names):
             line, col = _text_position(self.doc, path, content, _find_tag(content, name))
             message = f"messages[{i}].content: variable {name!r} is not declared in 'variables'"
-            self.issues.append(self.doc.issue(line, col, message + hint(name, self.declared)))
+            close = hint(name, [d for d in self.declared if is_variable_name(d)])
+            self.issues.append(self.doc.issue(line, col, message + close))
 
 
 @dataclass

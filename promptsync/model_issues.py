@@ -18,6 +18,7 @@ from promptsync.yamlread import DataPath, Document
 
 M = TypeVar("M", bound=BaseModel)
 KeyLookup = Callable[[tuple[int | str, ...]], tuple[list[str], str]]
+_KEY = "[key]"  # pydantic's location part for an invalid mapping key
 
 _EXPECTED = {
     "string_type": "a string",
@@ -104,15 +105,20 @@ def _explain(kind: str, errs: list[Any], value: Any) -> str:
 
 
 def _issues(doc: Document, exc: ValidationError, keys: KeyLookup) -> list[Issue]:
-    grouped: dict[tuple[DataPath, str], list[Any]] = {}
+    grouped: dict[tuple[DataPath, str, bool], list[Any]] = {}
     for err in exc.errors():
-        path = _data_path(doc.data, err["loc"])
+        loc = err["loc"]
+        on_key = bool(loc) and loc[-1] == _KEY
+        path = _data_path(doc.data, loc[:-1] if on_key else loc)
         kind = "type" if err["type"] in _EXPECTED else err["type"]
-        grouped.setdefault((path, kind), []).append(err)
+        grouped.setdefault((path, kind, on_key), []).append(err)
     issues = []
-    for (path, kind), errs in grouped.items():
+    for (path, kind, on_key), errs in grouped.items():
         err = errs[0]
-        if kind == "extra_forbidden":
+        if on_key:  # a mapping key that is not allowed: say so at the key, under its mapping
+            message = prefix(path[:-1]) + _explain(kind, errs, path[-1])
+            line, col = mark(doc, path, key=True)
+        elif kind == "extra_forbidden":
             parent, name = path[:-1], str(path[-1])
             allowed, note = keys(err["loc"][:-1])
             message = f"{prefix(parent)}unknown key {name!r}{hint(name, allowed) or note}"

@@ -24,6 +24,7 @@ from promptsync.rules import (
     check_api_url,
     check_label,
     check_project_id,
+    check_variable_name,
 )
 
 ROLES = ("system", "user", "assistant")
@@ -89,6 +90,7 @@ LlmParamValue = StrictStr | StrictInt | StrictFloat | dict[str, Any]
 TemplateName = Annotated[
     str, Field(min_length=1, max_length=TEMPLATE_NAME_MAX), AfterValidator(check_label)
 ]
+VariableName = Annotated[str, AfterValidator(check_variable_name)]
 
 
 def _claimable_environment(value: str) -> str:
@@ -149,7 +151,7 @@ class PromptFile(_Strict):
     )
     version_name: str | None = None
     version_description: str | None = None
-    variables: dict[str, Variable] | None = Field(
+    variables: dict[VariableName, Variable] | None = Field(
         default=None, description="Declared mustache variables; enables the undeclared-use check."
     )
 

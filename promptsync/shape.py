@@ -18,6 +18,7 @@ from promptsync.rules import (
     check_api_url,
     check_label,
     check_project_id,
+    check_variable_name,
 )
 
 ROLES = frozenset({"system", "user", "assistant"})
@@ -142,6 +143,7 @@ def _tools(value: Any) -> bool:
 def _variables(value: Any) -> bool:
     return value is None or (
         _str_keyed(value)
+        and all(_passes(check_variable_name, name) for name in value)
         and all(
             type(v) is dict and v.keys() <= _VARIABLE_KEYS and _optional_text(v.get("description"))
             for v in value.values()

@@ -185,6 +185,10 @@ REJECTED = {
     "version name": _with(("version_name",), 1.2),
     "variable": _with(("variables", "pop_star"), "Taylor"),
     "variable key": _with(("variables", "pop_star"), {"exmaple": 1}),
+    "variable name": _mutate(VALID, ("variables",), "set", {"1a": {}}),
+    "invisible name": _with(("name",), "a\u200bb"),
+    "blank name": _with(("name",), "  "),
+    "spaced environment": _with(("environments", 0), "prod "),
 }
 
 
