@@ -13,7 +13,10 @@ pydantic-free shape check cannot vouch for: `validate` of a valid repository nev
 
 from __future__ import annotations
 
+import bisect
 import functools
+import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +28,7 @@ from promptsync.prompt_files import FoundFile, display_path, find_prompt_files, 
 from promptsync.rules import CREDENTIAL_KEY, is_variable_name
 from promptsync.shape import config_ok, environment_ok, prompt_file_ok, template_name_ok
 from promptsync.templating import mustache
-from promptsync.yamlread import DataPath, Document, parse_document
+from promptsync.yamlread import MAX_BYTES, DataPath, Document, parse_document, size_error
 
 if TYPE_CHECKING:
     from promptsync.desired import LoadedPrompts, PromptSource
@@ -43,6 +46,19 @@ __all__ = [
 ]
 
 
+# Undeclared-variable hints compare every undeclared name with every declared one: bounded.
+_HINT_BUDGET = 100_000
+_TAG_ROOT = re.compile(r"\{\{\{?[#^/&]?\s*([^\s{}.]+)")
+
+
+def _read(file: FoundFile) -> bytes:
+    with open(file.path, "rb") as handle:  # noqa: PTH123 - a plain path string, opened once
+        raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:  # never read all of a huge file just to refuse it
+            raise size_error(file.shown, os.fstat(handle.fileno()).st_size)
+    return raw
+
+
 # --- checks inside one file -------------------------------------------------------------------
 
 
@@ -57,28 +73,50 @@ def _variable_use(content: str) -> mustache.VariableUse | mustache.MustacheError
         return exc
 
 
-def _text_position(doc: Document, path: DataPath, content: str, offset: int) -> tuple[int, int]:
-    """File position of `content[offset]` for a string value, for all YAML scalar styles."""
-    start, end = doc.spans.get(path, (0, 0))
-    tag = content[offset : offset + 2]
-    nth = content.count(tag, 0, offset) if tag else 0
-    index = start
-    raw = doc.text
-    for _ in range(nth + 1):
-        index = raw.find(tag, index, end) if tag else -1
-        if index < 0:
-            return mark(doc, path)
-        index += 1
-    return doc.position(index - 1)
+def _occurrences(text: str, tag: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Every index where `tag` starts, overlapping ones included (`{{{` holds two `{{`)."""
+    found = []
+    index = text.find(tag, start, end)
+    while index >= 0:
+        found.append(index)
+        index = text.find(tag, index + 1, end)
+    return found
 
 
-def _find_tag(content: str, name: str) -> int:
-    index = 0
-    while (index := content.find("{{", index)) >= 0:
-        if content[index + 2 :].lstrip("#^&{/ ").startswith(name):
-            return index
-        index += 2
-    return 0
+class _ContentSpots:
+    """File positions of offsets in one message's text, for every YAML scalar style.
+
+    The n-th `{{` of the text is the n-th `{{` of its source span (escapes aside), so each tag is
+    found by counting; the occurrences are listed once per text, however many problems it has.
+    """
+
+    def __init__(self, doc: Document, path: DataPath, content: str) -> None:
+        self.doc, self.path, self.content = doc, path, content
+        self.found: dict[str, tuple[list[int], list[int]]] = {}
+
+    def position(self, offset: int) -> tuple[int, int]:
+        tag = self.content[offset : offset + 2]
+        if not tag:
+            return mark(self.doc, self.path)
+        if tag not in self.found:
+            start, end = self.doc.spans.get(self.path, (0, 0))
+            self.found[tag] = (
+                _occurrences(self.content, tag),
+                _occurrences(self.doc.text, tag, start, end),
+            )
+        in_content, in_source = self.found[tag]
+        nth = bisect.bisect_left(in_content, offset)
+        if nth >= len(in_source):
+            return mark(self.doc, self.path)
+        return self.doc.position(in_source[nth])
+
+
+def _first_tags(content: str) -> dict[str, int]:
+    """Offset of the first tag using each top-level name (one pass, however many tags)."""
+    found: dict[str, int] = {}
+    for match in _TAG_ROOT.finditer(content):
+        found.setdefault(match.group(1), match.start())
+    return found
 
 
 def _duplicates(items: Iterable[tuple[int, Any]]) -> Iterable[tuple[int, str]]:
@@ -154,7 +192,7 @@ class _FileChecks:
         path: DataPath = ("messages", i, "content")
         use = _variable_use(content)
         if isinstance(use, mustache.MustacheError):
-            line, col = _text_position(self.doc, path, content, use.position)
+            line, col = _ContentSpots(self.doc, path, content).position(use.position)
             self.issues.append(self.doc.issue(line, col, f"messages[{i}].content: {use}"))
             return None
         if self.declared is not None:
@@ -165,10 +203,14 @@ class _FileChecks:
         if not names:
             return
         assert self.declared is not None
+        tags = _first_tags(content)
+        spots = _ContentSpots(self.doc, path, content)
+        choices = [d for d in self.declared if is_variable_name(d)]
+        hints = len(names) * len(choices) <= _HINT_BUDGET
         for name in sorted(names):
-            line, col = _text_position(self.doc, path, content, _find_tag(content, name))
+            line, col = spots.position(tags.get(name, 0))
             message = f"messages[{i}].content: variable {name!r} is not declared in 'variables'"
-            close = hint(name, [d for d in self.declared if is_variable_name(d)])
+            close = hint(name, choices) if hints else ""
             self.issues.append(self.doc.issue(line, col, message + close))
 
 
@@ -296,7 +338,7 @@ def _each_file(
     claims = _Claims(managed)
     for file in tree.files:
         try:
-            checked = _check(Path(file.path).read_bytes(), file.shown, build)
+            checked = _check(_read(file), file.shown, build)
         except LoadError as exc:
             issues.extend(exc.issues)
             continue

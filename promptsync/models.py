@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -118,7 +119,7 @@ ManagedEnvironment = Annotated[EnvironmentName, AfterValidator(_managed_environm
 
 
 def _unique(value: list[str] | None) -> list[str] | None:
-    duplicates = sorted({env for env in value or [] if (value or []).count(env) > 1})
+    duplicates = sorted(env for env, count in Counter(value or []).items() if count > 1)
     if duplicates:
         raise ValueError(f"environment {duplicates[0]!r} is listed twice")
     return value

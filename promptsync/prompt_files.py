@@ -26,13 +26,26 @@ def is_prompt_name(name: str) -> bool:
     return name.lower().endswith(PROMPT_SUFFIXES)
 
 
+def printable(text: str) -> str:
+    """A file name as valid text: bytes that are not UTF-8 (Linux allows them) shown as `\\xe9`,
+    so no output, JSON document or PR comment carries an unencodable character."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
 def display_path(path: Path | str) -> str:
     """A path as users see it in messages: relative to the working directory when inside it."""
     path = Path(path)
     try:
-        return Path(os.path.relpath(path)).as_posix() if path.is_absolute() else path.as_posix()
+        shown = Path(os.path.relpath(path)).as_posix() if path.is_absolute() else path.as_posix()
     except ValueError:  # pragma: no cover - different drive on Windows
-        return path.as_posix()
+        shown = path.as_posix()
+    return printable(shown)
 
 
 def inside(path: str, directory: str) -> bool:
@@ -126,7 +139,8 @@ def walk_prompts(prompts_dir: Path, root: Path | None = None) -> PromptTree:
             walk.problem(shown_dir, f"cannot read directory: {exc.strerror}")
             continue
         for entry in entries:
-            shown = entry.name if shown_dir == "." else f"{shown_dir}/{entry.name}"
+            name = printable(entry.name)
+            shown = name if shown_dir == "." else f"{shown_dir}/{name}"
             if entry.is_symlink():
                 heapq.heappush(links, (shown, entry, ancestors))
             elif entry.is_dir(follow_symlinks=False):

@@ -150,9 +150,20 @@ def size_error(path: str, size: int) -> LoadError:
     return _fail(path, 0, 0, f"file is {size:,} bytes; the limit is 1 MiB")
 
 
+_OTHER_BOMS = (  # UTF-32 first: its little-endian mark starts like UTF-16's
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
 def _decode(raw: bytes, path: str) -> str:
     if len(raw) > MAX_BYTES:
         raise size_error(path, len(raw))
+    for bom, encoding in _OTHER_BOMS:
+        if raw.startswith(bom):  # what Windows editors write when asked for "Unicode"
+            raise _fail(path, 0, 0, f"file is {encoding}-encoded; save it as UTF-8")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -192,7 +203,21 @@ def _yaml_error(exc: yaml.YAMLError, doc: Document) -> LoadError:
         return _fail(path, line, col, "more than one YAML document; a file holds one version")
     if "found undefined alias" in problem:
         return _fail(path, line, col, "alias refers to an anchor that is not defined")
-    return _fail(path, line, col, f"invalid YAML: {problem}")
+    return _fail(path, line, col, f"invalid YAML: {problem}{_yaml11_break_note(doc)}")
+
+
+def _yaml11_break_note(doc: Document) -> str:
+    """YAML 1.1 breaks lines at NEL, LS and PS, which editors show as nothing at all."""
+    found = [i for i in (doc.text.find(c) for c in _YAML11_ONLY_BREAKS) if i >= 0]
+    if not found:
+        return ""
+    index = min(found)
+    line = doc.position(index)[0] + 1
+    code = f"{ord(doc.text[index]):04X}"
+    return (
+        f" (line {line} holds U+{code}, which YAML reads as a line break;"
+        f' write it as "\\u{code}" in a double-quoted string)'
+    )
 
 
 class _Converter:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from promptsync.errors import LoadError
+from promptsync.load import parse_prompt
 from tests.conftest import RunCli
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -38,6 +40,22 @@ def test_bad_prompt_file(name: str, expected: str, isolated: Path, run_cli: RunC
     assert code == 1
     assert err.splitlines()[0] == f"error: prompts/{name}:{expected}"
     assert "Traceback" not in out + err
+
+
+def _issues(raw: bytes) -> list[str]:
+    try:
+        return [str(i) for i in parse_prompt(raw, "p.yaml")[1]]
+    except LoadError as exc:
+        return [str(i) for i in exc.issues]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _file_cases()])
+def test_line_endings_do_not_move_positions(name: str) -> None:
+    """Windows (CRLF) and old Mac (CR) line endings give the positions an editor shows."""
+    raw = (CORPUS / "files" / name).read_bytes()
+    expected = _issues(raw)
+    assert _issues(raw.replace(b"\n", b"\r\n")) == expected
+    assert _issues(raw.replace(b"\n", b"\r")) == expected
 
 
 @pytest.mark.parametrize("case", _project_cases())
