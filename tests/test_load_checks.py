@@ -169,3 +169,12 @@ def test_validate_reports_everything_in_one_run(isolated: Path, run_cli: RunCli)
         "error: prompts/a.yaml:5:35: messages[0].content: section {{#x}} is never closed",
         "3 errors in 1 file(s).",
     ]
+
+
+def test_positions_after_triple_mustache_tags() -> None:
+    """`{{{x}}}` holds two overlapping `{{`; counting them differently moved errors left."""
+    text = "name: t\nprovider: p\nmodel: m\nmessages:\n  - role: user\n"
+    text += '    content: "{{{x}}} {{{y}}} {{/z}}"\n'
+    assert _issues(text) == [
+        "error: p.yaml:6:31: messages[0].content: closing tag {{/z}} does not match an open section"
+    ]
