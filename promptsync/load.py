@@ -62,15 +62,28 @@ def _read(file: FoundFile) -> bytes:
 # --- checks inside one file -------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
+_CACHED_CONTENT_MAX = 8 * 1024  # characters: the cache holds at most 2,048 x 8 KiB of text
+
+
 def _variable_use(content: str) -> mustache.VariableUse | mustache.MustacheError:
-    """What a message uses; versions of a template often share their messages."""
+    """What a message uses (or why it does not parse)."""
     if "{{" not in content:  # no tag, nothing to parse
         return mustache.VariableUse()
+    found = _cached_use(content) if len(content) <= _CACHED_CONTENT_MAX else _use(content)
+    return mustache.MustacheError(*found) if isinstance(found, tuple) else found
+
+
+@functools.lru_cache(maxsize=2048)
+def _cached_use(content: str) -> mustache.VariableUse | tuple[str, int]:
+    """Versions of a template often share their messages: each is parsed once."""
+    return _use(content)
+
+
+def _use(content: str) -> mustache.VariableUse | tuple[str, int]:
     try:
         return mustache.variables(content)
-    except mustache.MustacheError as exc:
-        return exc
+    except mustache.MustacheError as exc:  # kept as data: an exception holds its frames
+        return str(exc), exc.position
 
 
 def _occurrences(text: str, tag: str, start: int = 0, end: int | None = None) -> list[int]:

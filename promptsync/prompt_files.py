@@ -76,7 +76,7 @@ class _Walk:
     def problem(self, shown: str, message: str) -> None:
         self.tree.issues.append(Issue(shown, 0, 0, message))
 
-    def link(self, entry: os.DirEntry[str], shown: str, ancestors: frozenset[str]) -> str | None:
+    def link(self, entry: os.DirEntry[str], shown: str, parent: str) -> str | None:
         """The resolved directory to walk into for this link, if any; files are added here."""
         target = os.path.realpath(entry.path)
         try:
@@ -101,7 +101,7 @@ class _Walk:
             else:
                 self.problem(shown, f"symbolic link to {target}, which is not a regular file")
             return None
-        if target in ancestors:
+        if inside(parent, target):  # its target holds the link: following it comes back here
             self.problem(shown, f"symbolic link to {target} makes a loop: it is inside its target")
             return None
         if target in self.read_dirs:
@@ -120,18 +120,18 @@ def walk_prompts(prompts_dir: Path, root: Path | None = None) -> PromptTree:
     walk.read_dirs[top] = shown_top
     # Real directories are listed before any link is followed, and links in path order, so a
     # link to a directory that is also there for real is the one reported, always the same one.
-    # Entries: (directory to list, how it is shown, its resolved path, resolved ancestors).
-    directories = [(str(prompts_dir), shown_top, top, frozenset({top}))]
-    links: list[tuple[str, os.DirEntry[str], frozenset[str]]] = []
+    # Entries: (directory to list, how it is shown, its resolved path).
+    directories = [(str(prompts_dir), shown_top, top)]
+    links: list[tuple[str, os.DirEntry[str], str]] = []  # (shown, link, its resolved directory)
     while directories or links:  # loops, not recursion: a deep tree is no problem
         if not directories:
-            shown, entry, ancestors = heapq.heappop(links)
-            real = walk.link(entry, shown, ancestors)
+            shown, entry, parent = heapq.heappop(links)
+            real = walk.link(entry, shown, parent)
             if real is not None:
                 walk.read_dirs[real] = shown
-                directories.append((entry.path, shown, real, ancestors | {real}))
+                directories.append((entry.path, shown, real))
             continue
-        directory, shown_dir, real_dir, ancestors = directories.pop()
+        directory, shown_dir, real_dir = directories.pop()
         try:
             with os.scandir(directory) as listing:
                 entries = list(listing)
@@ -142,12 +142,12 @@ def walk_prompts(prompts_dir: Path, root: Path | None = None) -> PromptTree:
             name = printable(entry.name)
             shown = name if shown_dir == "." else f"{shown_dir}/{name}"
             if entry.is_symlink():
-                heapq.heappush(links, (shown, entry, ancestors))
+                heapq.heappush(links, (shown, entry, real_dir))
             elif entry.is_dir(follow_symlinks=False):
                 if not entry.name.startswith("."):
                     real = f"{real_dir}/{entry.name}"
                     walk.read_dirs[real] = shown
-                    directories.append((entry.path, shown, real, ancestors | {real}))
+                    directories.append((entry.path, shown, real))
             elif is_prompt_name(entry.name):
                 if entry.is_file(follow_symlinks=False):
                     walk.tree.files.append(FoundFile(entry.path, shown))

@@ -128,3 +128,15 @@ def test_file_names_that_are_not_utf8(isolated: Path, run_cli: RunCli) -> None:
     code, out, err = run_cli("validate")
     assert (code, out) == (1, "")
     assert err.splitlines()[0].startswith("error: prompts/caf\\xe9.yaml:4:19: messages[0].role")
+
+
+def test_the_message_cache_keeps_no_large_texts() -> None:
+    """Thousands of distinct long messages must not all stay in memory."""
+    from promptsync import load
+
+    load._cached_use.cache_clear()
+    long = "{{a}} " + "x" * load._CACHED_CONTENT_MAX
+    messages = f"[{{role: user, content: '{long}'}}, {{role: user, content: '{{{{/b}}}}'}}]"
+    with pytest.raises(LoadError):
+        parse_prompt((HEAD + f"messages: {messages}\n").encode(), "p.yaml")
+    assert load._cached_use.cache_info().currsize == 1  # the short one only

@@ -100,11 +100,13 @@ def test_a_directory_loop_is_reported_not_followed(project: Path) -> None:
     _prompt(project / "prompts" / "sub" / "x.yaml", "x")
     (project / "prompts" / "sub" / "again").symlink_to(project / "prompts")
     (project / "prompts" / "self").symlink_to(".")
+    (project / "prompts" / "up").symlink_to("..")  # the project root holds the prompts
     assert _problems(project / "prompts") == [
         f"prompts/self: symbolic link to {project / 'prompts'} makes a loop: it is inside its"
         " target",
         f"prompts/sub/again: symbolic link to {project / 'prompts'} makes a loop: it is inside"
         " its target",
+        f"prompts/up: symbolic link to {project} makes a loop: it is inside its target",
     ]
 
 
