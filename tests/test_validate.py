@@ -16,7 +16,8 @@ import pytest
 
 from promptsync import yamlread
 from promptsync.commands.validate import _quick_settings
-from promptsync.load import check_prompts
+from promptsync.errors import LoadError
+from promptsync.load import check_prompts, load_prompts
 from promptsync.settings import load_settings
 from tests.conftest import REPO, RunCli
 
@@ -101,3 +102,22 @@ def test_validate_json_counts(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) 
     assert code == 0
     assert '"files": 7' in out
     assert '"templates": 6' in out
+
+
+FILES = sorted((Path(__file__).parent / "corpus" / "files").glob("*.y*ml"))
+
+
+@pytest.mark.parametrize("file", [*FILES, *sorted((REPO / "prompts").rglob("*.yaml"))], ids=str)
+def test_validate_and_load_prompts_report_the_same(file: Path, tmp_path: Path) -> None:
+    """validate skips the models when it can; plan and render always build them."""
+    (tmp_path / "prompts").mkdir()
+    shutil.copy(file, tmp_path / "prompts" / file.name)
+    checked = check_prompts(tmp_path / "prompts", ["staging", "prod"])
+    if not checked.valid:
+        with pytest.raises(LoadError) as info:
+            load_prompts(tmp_path / "prompts", ["staging", "prod"])
+        assert list(checked.issues) == info.value.issues
+        return
+    loaded = load_prompts(tmp_path / "prompts", ["staging", "prod"])
+    assert checked.issues == loaded.warnings
+    assert (checked.files, checked.templates) == (len(loaded.sources), len(loaded.templates))
