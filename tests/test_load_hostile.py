@@ -132,11 +132,11 @@ def test_file_names_that_are_not_utf8(isolated: Path, run_cli: RunCli) -> None:
 
 def test_the_message_cache_keeps_no_large_texts() -> None:
     """Thousands of distinct long messages must not all stay in memory."""
-    from promptsync import load
+    from promptsync import file_checks
 
-    load._cached_use.cache_clear()
-    long = "{{a}} " + "x" * load._CACHED_CONTENT_MAX
+    file_checks._cached_use.cache_clear()
+    long = "{{a}} " + "x" * file_checks._CACHED_CONTENT_MAX
     messages = f"[{{role: user, content: '{long}'}}, {{role: user, content: '{{{{/b}}}}'}}]"
     with pytest.raises(LoadError):
         parse_prompt((HEAD + f"messages: {messages}\n").encode(), "p.yaml")
-    assert load._cached_use.cache_info().currsize == 1  # the short one only
+    assert file_checks._cached_use.cache_info().currsize == 1  # the short one only
