@@ -25,7 +25,7 @@ from promptsync.locate import describe, hint, mark
 from promptsync.prompt_files import FoundFile, display_path, find_prompt_files, walk_prompts
 from promptsync.rules import CREDENTIAL_KEY
 from promptsync.shape import config_ok, environment_ok, prompt_file_ok, template_name_ok
-from promptsync.yamlread import MAX_BYTES, Document, parse_document, size_error
+from promptsync.yamlread import LIBYAML, MAX_BYTES, Document, parse_document, size_error
 
 if TYPE_CHECKING:
     from promptsync.desired import LoadedPrompts, PromptSource
@@ -123,7 +123,7 @@ def _check(raw: bytes, path: str, build: bool) -> _Checked:
         issues.append(doc.issue(line, col, f"expected a mapping, got {describe(doc.data)}"))
         return _Checked(doc, issues, None)
     prompt = None
-    if build or not prompt_file_ok(doc.data):
+    if build or not LIBYAML or not prompt_file_ok(doc.data):
         from promptsync.model_issues import prompt_keys, validate_model
         from promptsync.models import PromptFile
 
@@ -273,4 +273,4 @@ def quick_config(raw: bytes, path: str) -> dict[str, Any] | None:
         doc = parse_document(raw, path)
     except LoadError:
         return None
-    return doc.data if not doc.issues and config_ok(doc.data) else None
+    return doc.data if LIBYAML and not doc.issues and config_ok(doc.data) else None

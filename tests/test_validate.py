@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from promptsync import yamlread
+from promptsync import yamlmarks, yamlread
 from promptsync.commands.validate import _quick_settings
 from promptsync.errors import LoadError
 from promptsync.load import check_prompts, load_prompts
@@ -52,17 +52,20 @@ def test_an_invalid_file_brings_in_the_models_for_its_messages(tmp_path: Path) -
 
 def test_plain_valid_files_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     careful: list[str] = []
-    original = yamlread._careful
+    original = yamlmarks.record
 
-    def counting(doc: yamlread.Document) -> Any:
+    def counting(doc: yamlread.Document, root: Any) -> Any:
         careful.append(doc.path)
-        return original(doc)
+        return original(doc, root)
 
-    monkeypatch.setattr(yamlread, "_careful", counting)
+    monkeypatch.setattr(yamlread, "record", counting)
     checked = check_prompts(REPO / "prompts", ["staging", "prod"], REPO)
     assert checked.valid
     assert checked.files >= 7
     assert careful == []
+    with pytest.raises(LoadError):  # the counter is in the path: a file with an error uses it
+        load_prompts(REPO / "tests" / "corpus" / "projects" / "env_not_managed" / "prompts", [])
+    assert careful
 
 
 def _projects() -> list[Path]:
