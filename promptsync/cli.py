@@ -7,8 +7,8 @@ Imports of pydantic, yaml, httpx, jinja2, git and deepdiff happen inside the com
 from __future__ import annotations
 
 import os
+import signal
 import sys
-import threading
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -409,5 +409,7 @@ def entry() -> None:
 
     INTERRUPTS.install()
     code = _run(None)
-    INTERRUPTS.deferred = threading.Event()  # from here on, Ctrl-C is ignored
+    # From here on Ctrl-C is ignored, by the OS itself: during the interpreter's shutdown a late
+    # SIGINT would otherwise meet the default action and replace the exit code with a signal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(code)

@@ -16,8 +16,6 @@ class PromptSource:
 
     path: str
     prompt: PromptFile
-    env_marks: tuple[tuple[int, int], ...]
-    name_mark: tuple[int, int]
 
     @cached_property
     def identity(self) -> Identity:

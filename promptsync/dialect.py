@@ -11,10 +11,17 @@ version it describes normalize alike.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from promptsync.errors import Issue
-from promptsync.models import DEFAULT_TEMPLATE_FORMAT, ChatMessage, Config, PromptFile
 from promptsync.registries import REGISTRIES
+from promptsync.rules import DEFAULT_TEMPLATE_FORMAT
+from promptsync.templating.formats import MUSTACHE
 from promptsync.yamlread import DataPath, Document
+
+if TYPE_CHECKING:  # the models (pydantic) are imported only when a file is built
+    from promptsync.models import Config, PromptFile
+
 
 COMMIT_MESSAGE_LIMIT = 72  # PromptLayer's PromptVersion.commit_message maxLength
 
@@ -40,6 +47,8 @@ def _freeplay(doc: Document, prompt: PromptFile) -> tuple[PromptFile, list[Issue
 
 
 def _promptlayer(doc: Document, prompt: PromptFile) -> tuple[PromptFile, list[Issue]]:
+    from promptsync.models import ChatMessage
+
     issues = []
     for i, message in enumerate(prompt.messages):
         if isinstance(message, ChatMessage) and message.media_slots is not None:
@@ -91,6 +100,18 @@ def check_prompt(doc: Document, prompt: PromptFile, backend: str) -> tuple[Promp
     if backend == "promptlayer":
         return _promptlayer(doc, prompt)
     return _freeplay(doc, prompt)
+
+
+def template_language(data: dict[str, Any], prompt: PromptFile | None, backend: str) -> str:
+    """The language a file's messages are written in: mustache on Freeplay; the file's
+    `template_format` (default f-string) on PromptLayer — read from the raw data when the
+    file is not valid enough to be a model, so its messages are still checked."""
+    if backend != "promptlayer":
+        return MUSTACHE
+    if prompt is not None and prompt.template_format is not None:
+        return prompt.template_format
+    declared = data.get("template_format")
+    return declared if declared in ("f-string", "jinja2") else DEFAULT_TEMPLATE_FORMAT
 
 
 def check_config(doc: Document, config: Config) -> list[Issue]:

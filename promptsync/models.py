@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import uuid
+from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -24,13 +21,19 @@ from pydantic import (
 
 from promptsync.impact_models import ImpactConfig
 from promptsync.remote import LATEST
+from promptsync.rules import (
+    ENVIRONMENT_NAME_MAX,
+    TEMPLATE_NAME_MAX,
+    check_api_url,
+    check_label,
+    check_project_id,
+    check_variable_name,
+)
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ROLES = ("system", "user", "assistant")
 MEDIA_TYPES = ("image", "audio", "video", "file")
 # PromptLayer's template languages; Freeplay has only mustache (and no template_format).
 TemplateFormat = Literal["f-string", "jinja2"]
-DEFAULT_TEMPLATE_FORMAT = "f-string"  # PromptLayer's default
 SCHEMA_BASE = "https://promptsync.dev/schemas"
 
 
@@ -40,12 +43,6 @@ def format_path(parts: Sequence[str | int]) -> str:
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def _no_control_chars(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
 
 
 class _Strict(BaseModel):
@@ -105,7 +102,10 @@ class Variable(_Strict):
 
 
 LlmParamValue = StrictStr | StrictInt | StrictFloat | dict[str, Any]
-TemplateName = Annotated[str, Field(min_length=1, max_length=256)]
+TemplateName = Annotated[
+    str, Field(min_length=1, max_length=TEMPLATE_NAME_MAX), AfterValidator(check_label)
+]
+VariableName = Annotated[str, AfterValidator(check_variable_name)]
 
 
 def _claimable_environment(value: str) -> str:
@@ -118,7 +118,7 @@ def _claimable_environment(value: str) -> str:
 
 
 EnvironmentName = Annotated[
-    str, Field(min_length=1, max_length=128), AfterValidator(_no_control_chars)
+    str, Field(min_length=1, max_length=ENVIRONMENT_NAME_MAX), AfterValidator(check_label)
 ]
 ClaimableEnvironment = Annotated[EnvironmentName, AfterValidator(_claimable_environment)]
 
@@ -133,7 +133,7 @@ ManagedEnvironment = Annotated[EnvironmentName, AfterValidator(_managed_environm
 
 
 def _unique(value: list[str] | None) -> list[str] | None:
-    duplicates = sorted({env for env in value or [] if (value or []).count(env) > 1})
+    duplicates = sorted(env for env, count in Counter(value or []).items() if count > 1)
     if duplicates:
         raise ValueError(f"environment {duplicates[0]!r} is listed twice")
     return value
@@ -171,17 +171,9 @@ class PromptFile(_Strict):
     )
     version_name: str | None = None
     version_description: str | None = None
-    variables: dict[str, Variable] | None = Field(
+    variables: dict[VariableName, Variable] | None = Field(
         default=None, description="Declared template variables; enables the undeclared-use check."
     )
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _no_control_chars(value)
-
-
-CREDENTIAL_KEY = re.compile(r"(api[_-]?key|apikey|token|secret|password|passwd|credential)", re.I)
 
 
 class Config(_Strict):
@@ -229,32 +221,3 @@ class Config(_Strict):
     @classmethod
     def _api_url(cls, value: str | None) -> str | None:
         return None if value is None else check_api_url(value)
-
-
-def check_project_id(value: str) -> str:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a UUID") from None
-    return value
-
-
-def check_api_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"{value!r} uses http:// on a non-loopback host; use https://"
-            " (plain http is only allowed for the local emulator)"
-        )
-    return value
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

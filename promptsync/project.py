@@ -9,8 +9,8 @@ from functools import cached_property
 from pathlib import Path
 
 from promptsync.desired import LoadedPrompts, PromptSource
-from promptsync.errors import Issue, LoadError, PromptsyncError
-from promptsync.load import display_path, load_prompts
+from promptsync.errors import PromptsyncError
+from promptsync.load import load_prompts
 from promptsync.remote import LATEST
 from promptsync.settings import Settings, load_settings
 
@@ -61,7 +61,12 @@ def check_started(settings: Settings, cwd: Path) -> None:
 def load_project(settings: Settings) -> Project:
     return Project(
         settings,
-        load_prompts(settings.prompts_dir, settings.config.environments, settings.config.backend),
+        load_prompts(
+            settings.prompts_dir,
+            settings.config.environments,
+            root=settings.root,
+            backend=settings.config.backend,
+        ),
     )
 
 
@@ -101,37 +106,3 @@ def template_filter(
         )
 
     return in_scope
-
-
-@dataclass(frozen=True)
-class Validation:
-    """Every issue of the config and the prompt files, and what loaded when valid."""
-
-    loaded: LoadedPrompts | None
-    issues: list[Issue]
-    prompts_dir: str  # as shown to the user
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
-
-    def summary(self) -> str:
-        files = len(self.loaded.sources) if self.loaded else 0
-        templates = len(self.loaded.templates) if self.loaded else 0
-        return f"{self.prompts_dir}: {files} file(s), {templates} template(s) valid."
-
-
-def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Validation:
-    """Load config and prompts offline, collecting every issue instead of stopping at one."""
-    try:
-        settings = load_settings(config, environ, cwd)
-    except LoadError as exc:
-        return Validation(None, exc.issues, "prompts")
-    shown = display_path(settings.prompts_dir)
-    try:
-        loaded = load_prompts(
-            settings.prompts_dir, settings.config.environments, settings.config.backend
-        )
-    except LoadError as exc:
-        return Validation(None, exc.issues, shown)
-    return Validation(loaded, list(loaded.warnings), shown)

@@ -15,9 +15,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from promptsync.models import DEFAULT_TEMPLATE_FORMAT, PromptFile
+from promptsync.models import PromptFile
 from promptsync.provenance import is_provenance
 from promptsync.remote import LATEST, RemoteVersion, Snapshots
+from promptsync.rules import DEFAULT_TEMPLATE_FORMAT
 from promptsync.templating import formats
 from promptsync.yamlwrite import prompt_file_text
 

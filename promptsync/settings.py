@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptsync.credentials import ApiKey, require_api_key
 from promptsync.errors import PromptsyncError
 from promptsync.load import display_path, parse_config
-from promptsync.models import Config, check_api_url, check_project_id
 from promptsync.registries import REGISTRIES, Registry
+from promptsync.rules import check_api_url, check_project_id
+
+if TYPE_CHECKING:
+    from promptsync.models import Config
 
 CONFIG_NAMES = ("promptsync.yaml", "promptsync.yml")
 
@@ -74,6 +78,8 @@ def _check(check: Callable[[str], str], value: str | None, source: str) -> None:
 def load_settings(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Settings:
     path = find_config(explicit, environ, cwd)
     if path is None:
+        from promptsync.models import Config  # pydantic: validate finds its config without it
+
         config = Config()
     else:
         try:

@@ -27,7 +27,7 @@ def prompt(**fields: Any) -> dict[str, Any]:
 
 
 def source(path: str, **fields: Any) -> PromptSource:
-    return PromptSource(path, PromptFile.model_validate(prompt(**fields)), (), (0, 0))
+    return PromptSource(path, PromptFile.model_validate(prompt(**fields)))
 
 
 def remote(version_id: str, **fields: Any) -> RemoteVersion:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from promptsync.errors import LoadError
+from promptsync.load import parse_prompt
 from tests.conftest import RunCli
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -40,6 +42,22 @@ def test_bad_prompt_file(name: str, expected: str, isolated: Path, run_cli: RunC
     assert "Traceback" not in out + err
 
 
+def _issues(raw: bytes) -> list[str]:
+    try:
+        return [str(i) for i in parse_prompt(raw, "p.yaml")[1]]
+    except LoadError as exc:
+        return [str(i) for i in exc.issues]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _file_cases()])
+def test_line_endings_do_not_move_positions(name: str) -> None:
+    """Windows (CRLF) and old Mac (CR) line endings give the positions an editor shows."""
+    raw = (CORPUS / "files" / name).read_bytes()
+    expected = _issues(raw)
+    assert _issues(raw.replace(b"\n", b"\r\n")) == expected
+    assert _issues(raw.replace(b"\n", b"\r")) == expected
+
+
 @pytest.mark.parametrize("case", _project_cases())
 def test_bad_project(case: str, isolated: Path, run_cli: RunCli) -> None:
     shutil.copytree(CORPUS / "projects" / case, isolated, dirs_exist_ok=True)
@@ -69,8 +87,17 @@ def test_all_errors_reported_at_once(isolated: Path, run_cli: RunCli) -> None:
         shutil.copy(CORPUS / "files" / name, isolated / "prompts" / name)
     code, _, err = run_cli("validate")
     assert code == 1
-    assert [line.split(":")[0] for line in err.splitlines()[:3]] == ["error", "error", "error"]
-    assert err.splitlines()[-1] == "3 errors in 3 file(s)."
+    # The three files are all versions of template `t` without environments: that is an error
+    # too, and it is reported although the files have errors of their own.
+    assert err.splitlines() == [
+        "error: prompts/bad_role.yaml:5:11: messages[0].role: must be one of system, user,"
+        " assistant; got 'sytem' (did you mean 'system'?)",
+        "error: prompts/tab_indent.yaml:5:1: tab character; YAML must be indented with spaces",
+        "error: prompts/unknown_key_top.yaml:1:7: template 't' already has a version without"
+        " 'environments' in prompts/bad_role.yaml; at most one file per template may omit it",
+        "error: prompts/unknown_key_top.yaml:4:1: unknown key 'modle' (did you mean 'model'?)",
+        "4 errors in 3 file(s).",
+    ]
 
 
 def test_real_process_prints_one_line_and_no_traceback(isolated: Path) -> None:

@@ -91,7 +91,7 @@ def test_fences(name: str) -> None:
             "promptsync.github",
         ), f"{name} imports httpx: HTTP lives in backends/ and github.py"
     if uses(names, "yaml"):
-        assert name in ("promptsync.yamlread", "promptsync.yamlwrite"), (
+        assert name in ("promptsync.yamlread", "promptsync.yamlmarks", "promptsync.yamlwrite"), (
             f"{name} imports yaml: YAML is read in yamlread.py and written in yamlwrite.py"
         )
     if name.startswith("promptsync.emulator"):

@@ -31,10 +31,10 @@ from promptsync.github import COMMENT_LIMIT, GitHub, GitHubError, append_summary
 from promptsync.interrupts import INTERRUPTS
 from promptsync.jobs import connect, start_planning
 from promptsync.options import apply_arguments, impact, parse, plan_arguments, remote, selection
-from promptsync.project import validate
 from promptsync.registries import REGISTRIES
 from promptsync.saved import check_saved_plan, load_plan_file
 from promptsync.settings import load_settings
+from promptsync.validation import validate
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,10 @@ def run_render(
 ) -> int:
     settings = load_settings(config, os.environ, Path.cwd())
     loaded = load_prompts(
-        settings.prompts_dir, settings.config.environments, settings.config.backend
+        settings.prompts_dir,
+        settings.config.environments,
+        root=settings.root,
+        backend=settings.config.backend,
     )
     sources = loaded.templates.get(name)
     if not sources:

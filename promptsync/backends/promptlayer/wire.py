@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from promptsync.identity import make_content, message, remote_version, tools
-from promptsync.models import DEFAULT_TEMPLATE_FORMAT, ChatMessage
+from promptsync.models import ChatMessage
 from promptsync.plan_models import CreateVersion
 from promptsync.remote import RemoteVersion, Unreadable
+from promptsync.rules import DEFAULT_TEMPLATE_FORMAT
 from promptsync.templating import formats
 
 HISTORY = "history"  # the placeholder message promptsync's `kind: history` stands for
