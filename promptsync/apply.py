@@ -180,8 +180,13 @@ def execute(
             progress.report(result)
 
     def deploy(result: OpResult) -> None:
+        chain = creates.get(result.operation.name, [])
         if stop.is_set():
             result.error = "interrupted"
+        elif any(c.outcome != "succeeded" for c in chain):
+            # Its environment sets assume the creates happened: on a registry that replaces a
+            # version's environments they would take an environment from its new version.
+            result.error = "an earlier operation of this template did not succeed"
         else:
             run.run(result)
         progress.report(result)
@@ -205,7 +210,7 @@ class Mismatch:
 
 def verify(plan: Plan, remote: Snapshots, results: Iterable[OpResult] = ()) -> list[Mismatch]:
     """Every environment a change touches must now serve what the plan said it would."""
-    reused = {
+    answered = {  # the version each template's last create was answered with
         r.operation.name: r.version_id
         for r in results
         if isinstance(r.operation, CreateVersion) and r.outcome == "succeeded"
@@ -235,7 +240,7 @@ def verify(plan: Plan, remote: Snapshots, results: Iterable[OpResult] = ()) -> l
                 and served.version_description != after.version_description
             ):
                 problems.append("version_description differs")
-            last = reused.get(change.name)
+            last = answered.get(change.name)
             if problems and env == LATEST and last and served.version_id != last:
                 problems.append(
                     f"the registry answered the create with version {short(last)}, an older"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptsync.apply import Mismatch, OpResult, duplicates, execute, verify
@@ -14,6 +15,8 @@ from promptsync.remote import LATEST
 
 if TYPE_CHECKING:
     from promptsync.backends.base import Backend
+    from promptsync.jobs import RemoteOptions
+    from promptsync.project import Selection
 
 
 @dataclass(frozen=True)
@@ -109,3 +112,71 @@ def apply_plan(
         except PromptsyncError as exc:  # the operations' outcomes are still worth reporting
             unverified = str(exc)
     return Report(plan, results, mismatches, interrupted, unverified, twice)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What an apply did: the plan, and the report (None when there was nothing to do)."""
+
+    plan: Plan
+    report: Report | None
+    already_applied: bool = False  # a saved plan whose changes the remote already serves
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 0 if self.report is None or self.report.ok else 1
+
+
+def deploy(
+    config: str | None,
+    planfile: str | None,
+    selection: Selection,
+    remote: RemoteOptions,
+    environ: Mapping[str, str],
+    cwd: Path,
+    *,
+    parallelism: int,
+    emit: Callable[[str], None],
+    show: Callable[[Plan], None],
+    approve: Callable[[Plan], None] | None = None,
+    on_retry: Callable[[str], None] | None = None,
+) -> Deployment:
+    """`apply` as the CLI and the Action run it: a saved plan (checked) or a fresh plan, shown,
+    approved when asked to, executed with Ctrl-C deferred, verified."""
+    from promptsync.interrupts import INTERRUPTS
+    from promptsync.jobs import connect, start_planning
+    from promptsync.saved import check_saved_plan, load_plan_file
+    from promptsync.settings import load_settings
+
+    if planfile:
+        if selection.environments or selection.templates:
+            raise PromptsyncError(
+                "--env and --template cannot be combined with a saved plan;"
+                " pass them to `plan` instead"
+            )
+        plan = load_plan_file(planfile)
+        settings = load_settings(config, environ, cwd)
+        backend = connect(settings, remote, environ, on_retry)
+    else:
+        planning = start_planning(config, environ, cwd, remote, on_retry)
+        backend = planning.backend
+    try:
+        if planfile:
+            if not check_saved_plan(plan, settings, backend):
+                return Deployment(plan, None, already_applied=True)
+        else:
+            plan = planning.plan(selection)
+        if not plan.changes:
+            return Deployment(plan, None)
+        show(plan)
+        if approve is not None:
+            approve(plan)
+        stop = threading.Event()
+        with INTERRUPTS.defer(stop):
+            report = apply_plan(plan, backend, parallelism=parallelism, emit=emit, stop=stop)
+    finally:
+        backend.close()
+    return Deployment(plan, report, interrupted=report.interrupted)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shlex
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import click
 
 from promptsync import console
-from promptsync.deployment import apply_plan
+from promptsync.deployment import deploy
 from promptsync.display.lines import summary_line
 from promptsync.display.markdown import plan_markdown
 from promptsync.display.report import report_text
@@ -28,11 +27,9 @@ from promptsync.display.text import plan_text
 from promptsync.errors import PromptsyncError, messages
 from promptsync.files import write_atomically
 from promptsync.github import COMMENT_LIMIT, GitHub, GitHubError, append_summary, write_outputs
-from promptsync.interrupts import INTERRUPTS
-from promptsync.jobs import connect, start_planning
+from promptsync.jobs import start_planning
 from promptsync.options import apply_arguments, impact, parse, plan_arguments, remote, selection
 from promptsync.registries import REGISTRIES
-from promptsync.saved import check_saved_plan, load_plan_file
 from promptsync.settings import load_settings
 from promptsync.validation import validate
 
@@ -158,40 +155,33 @@ def _apply(title: str, inputs: Inputs, key_variable: str) -> Outcome:
         log.append(line)
         console.err(line)
 
-    stop = threading.Event()
+    planfile = kw.get("planfile")
+    parallelism = kw.get("parallelism")
     try:
-        planfile = kw.get("planfile")
-        if planfile:
-            plan = load_plan_file(str(planfile))
-            settings = load_settings(inputs.config, os.environ, Path.cwd())
-            backend = connect(settings, remote(kw), os.environ, emit)
-        else:
-            planning = start_planning(inputs.config, os.environ, Path.cwd(), remote(kw), emit)
-            backend = planning.backend
-        try:
-            if planfile and not check_saved_plan(plan, settings, backend):
-                plan = plan.model_copy(update={"changes": []})
-            elif not planfile:
-                plan = planning.plan(selection(kw))
-            if not plan.changes:
-                line = "No changes. Your prompts match the remote."
-                console.out(line + "\n")
-                md = f"### promptsync apply — {title}\n\n✅ **{line}**\n"
-                return Outcome(md, None, line, False, 0)
-            emit(plan_text(plan).rstrip("\n"))
-            with INTERRUPTS.defer(stop):
-                parallelism = kw.get("parallelism")
-                report = apply_plan(
-                    plan,
-                    backend,
-                    parallelism=parallelism if isinstance(parallelism, int) else 4,
-                    emit=emit,
-                    stop=stop,
-                )
-        finally:
-            backend.close()
+        done = deploy(
+            inputs.config,
+            str(planfile) if planfile else None,
+            selection(kw),
+            remote(kw),
+            os.environ,
+            Path.cwd(),
+            parallelism=parallelism if isinstance(parallelism, int) else 4,
+            emit=emit,
+            show=lambda plan: emit(plan_text(plan).rstrip("\n")),
+            on_retry=emit,
+        )
     except PromptsyncError as exc:
         return _failed(title, "apply", exc)
+    report = done.report
+    if report is None:
+        line = (
+            "The saved plan is already applied: the remote serves what it planned."
+            if done.already_applied
+            else "No changes. Your prompts match the remote."
+        )
+        console.out(line + "\n")
+        md = f"### promptsync apply — {title}\n\n✅ **{line}**\n"
+        return Outcome(md, None, line, False, 0)
     text = report_text(report)
     console.out(text)
     last = text.strip().splitlines()[-1]
@@ -201,7 +191,7 @@ def _apply(title: str, inputs: Inputs, key_variable: str) -> Outcome:
         f"### promptsync apply — {title}\n\n{icon} **{last}**\n\n<details><summary>Log"
         f"</summary>\n\n{_block(log_text)}\n\n</details>\n"
     )
-    return Outcome(md, None, last, True, 0 if report.ok else 1)
+    return Outcome(md, None, last, True, 1 if done.exit_code == 1 else done.exit_code)
 
 
 def run_github(global_config: str | None) -> int:
