@@ -79,9 +79,10 @@ def validate(g: Globals, fmt: str) -> int:
 @click.argument("kind", type=click.Choice(["prompt", "config", "plan"]))
 def schema(kind: str) -> int:
     """Print the JSON Schema of a prompt file, the config or a plan file."""
+    from promptsync import console
     from promptsync.schemas import schema_json
 
-    click.echo(schema_json(kind), nl=False)
+    console.out(schema_json(kind))
     return 0
 
 

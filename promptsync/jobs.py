@@ -7,13 +7,12 @@ around the pure core: it reads files and the registry, the planner decides, appl
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from promptsync import __version__
 from promptsync.errors import PromptsyncError
@@ -33,26 +32,10 @@ from promptsync.provenance import describer
 from promptsync.remote import LATEST, Snapshot
 from promptsync.sampling import ImpactOptions, with_impact
 from promptsync.settings import Settings, load_settings
+from promptsync.threads import background
 
 if TYPE_CHECKING:  # httpx is imported only once a backend is opened
     from promptsync.backends.base import Backend
-
-T = TypeVar("T")
-
-
-def background(fn: Callable[[], T]) -> Future[T]:
-    """Run `fn` in a daemon thread: a process that stops early never waits for it."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        if future.set_running_or_notify_cancel():
-            try:
-                future.set_result(fn())
-            except BaseException as exc:
-                future.set_exception(exc)
-
-    threading.Thread(target=run, daemon=True, name="promptsync-read").start()
-    return future
 
 
 @dataclass
@@ -112,22 +95,22 @@ def make_plan(
     """
     managed = project.managed
     acting = acting_environments(managed, selection.environments)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = early or pool.submit(backend.read, [*managed, LATEST])
-        in_scope = template_filter(project, selection)
-        templates = {
-            name: sources
-            for name, sources in project.loaded.templates.items()
-            if in_scope(name, sources)
-        }
-        from promptsync.gitinfo import git_info, last_commit  # git only once files are valid
+    reading = early or background(lambda: backend.read([*managed, LATEST]))
+    # The local work, while the registry answers.
+    in_scope = template_filter(project, selection)
+    templates = {
+        name: sources
+        for name, sources in project.loaded.templates.items()
+        if in_scope(name, sources)
+    }
+    from promptsync.gitinfo import git_info, last_commit  # git only once files are valid
 
-        git, top = git_info(project.settings.root)
-        commit_of = last_commit(top) if top is not None else (lambda _path: None)
-        for sources in templates.values():
-            for source in sources:
-                _ = source.identity
-        snapshots = reading.result()
+    git, top = git_info(project.settings.root)
+    commit_of = last_commit(top) if top is not None else (lambda _path: None)
+    for sources in templates.values():
+        for source in sources:
+            _ = source.identity
+    snapshots = reading.result()
     _check_globs(selection, {*project.loaded.templates, *snapshots[LATEST].names()})
     created_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     scope = Scope(

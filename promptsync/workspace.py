@@ -56,9 +56,18 @@ def file_changes(
     changes: list[FileChange] = []
     same: list[Path] = []
     for path, pulled in targets.items():
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             changes.append(FileChange("+", path, pulled))
-        elif path.read_text(encoding="utf-8") != pulled.text:
+            continue
+        if path.is_dir():
+            raise PromptsyncError(f"pull: {display_path(path)} is a directory, not a prompt file")
+        try:
+            current = path.read_bytes()
+        except OSError as exc:
+            raise PromptsyncError(
+                f"pull: cannot read {display_path(path)}: {exc.strerror}"
+            ) from None
+        if current != pulled.text.encode("utf-8"):
             changes.append(FileChange("~", path, pulled))
         else:
             same.append(path)

@@ -165,7 +165,8 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
-    assert proc.returncode == 1
+    # A reader that went away is not promptsync's failure: quiet, and the command's own code.
+    assert proc.returncode == 0
     assert proc.stderr == ""
 
 

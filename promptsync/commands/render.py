@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
+from promptsync import console
 from promptsync.desired import PromptSource
 from promptsync.emulator import formatting
 from promptsync.errors import PromptsyncError
@@ -115,13 +115,12 @@ def run_render(
         check_variables(values, f"{source.path}: variables")
     result = format_prompt(source.prompt, values, flavor)
     if result.missing_variables:
-        print(
+        console.err(
             f"warning: variables not given, rendered as empty:"
-            f" {', '.join(result.missing_variables)}",
-            file=sys.stderr,
+            f" {', '.join(result.missing_variables)}"
         )
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        console.err(f"note: {note}")
     if fmt == "json":
         payload = {
             "template": name,
@@ -137,7 +136,7 @@ def run_render(
             "output_schema": result.output_schema,
             "missing_variables": result.missing_variables,
         }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        console.out(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(_text(name, source, result))
+        console.out(_text(name, source, result))
     return 0

@@ -33,7 +33,11 @@ def _env_line(env: str, change: EnvironmentChange) -> Line:
         )
     symbol: str = "~" if change.before else "+"
     style: Style = "update" if change.before else "create"
-    same = change.before is not None and change.before.hash == change.after.hash
+    same = change.before is not None and (
+        change.before.hash,
+        change.before.version_name,
+        change.before.version_description,
+    ) == (change.after.hash, change.after.version_name, change.after.version_description)
     note = " (re-created: other new versions move latest)" if same else ""
     return style, f"{symbol} {env}: {before} -> new version {short(change.after.hash)}{note}"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from urllib.parse import quote
 
 from promptsync.backends.freeplay import search
@@ -20,6 +20,7 @@ from promptsync.backends.http import BackendError, HttpSession
 from promptsync.credentials import ApiKey
 from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
 from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot
+from promptsync.threads import in_parallel
 from promptsync.traffic import CallSample
 
 # Freeplay reuses an identical version instead of creating one, without comparing `provider`.
@@ -135,8 +136,7 @@ class FreeplayBackend:
     def read(self, environments: Sequence[str]) -> dict[str, Snapshot]:
         """One request per environment, concurrently; shared versions are parsed once."""
         cache: dict[str, RemoteVersion] = {}
-        with ThreadPoolExecutor(max_workers=max(1, len(environments))) as pool:
-            results = list(pool.map(lambda env: self._read_one(env, cache), environments))
+        results = in_parallel([partial(self._read_one, env, cache) for env in environments])
         return dict(zip(environments, results, strict=True))
 
     def preflight(self, environments: Sequence[str]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from promptsync.backends.http import BackendError, HttpSession, path_segment
@@ -31,6 +31,7 @@ from promptsync.credentials import ApiKey
 from promptsync.dialect import COMMIT_MESSAGE_LIMIT
 from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
 from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot, Unreadable
+from promptsync.threads import in_parallel
 
 # Every publish is a new version, which becomes the latest; it can set release labels too.
 CAPABILITIES = Capabilities(
@@ -135,8 +136,7 @@ class PromptLayerBackend:
         pages = [first]
         if first.has_next and first.pages:
             rest = range(2, min(first.pages, MAX_PAGES) + 1)
-            with ThreadPoolExecutor(max_workers=min(8, len(rest) or 1)) as pool:
-                pages += list(pool.map(lambda n: self._page(label, n, cache), rest))
+            pages += in_parallel([partial(self._page, label, n, cache) for n in rest], limit=8)
         number = len(pages)
         while pages[-1].has_next and (pages[-1].versions or pages[-1].unreadable):
             if number >= MAX_PAGES:  # a server that never stops saying "more"
@@ -155,8 +155,7 @@ class PromptLayerBackend:
     def read(self, environments: Sequence[str]) -> dict[str, Snapshot]:
         """Each list, concurrently; requests are pages, never one per template."""
         cache: dict[str, RemoteVersion] = {}
-        with ThreadPoolExecutor(max_workers=max(1, len(environments))) as pool:
-            results = list(pool.map(lambda env: self._read_list(env, cache), environments))
+        results = in_parallel([partial(self._read_list, env, cache) for env in environments])
         snapshots = dict(zip(environments, results, strict=True))
         if LATEST in snapshots:
             with self._lock:
