@@ -7,6 +7,7 @@ its diffing. Without a git executable, or outside a repository, a plan carries n
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -48,20 +49,31 @@ def git_info(path: Path) -> tuple[GitInfo | None, Path | None]:
     return info, root
 
 
-def last_commit(top: Path) -> Callable[[str], str | None]:
+def last_commit(top: Path, under: Path | None = None) -> Callable[[str], str | None]:
     """file path → the short commit that last changed it (a provenance that stays the same for
     the same content, whichever later commit deploys it); `<HEAD>+dirty` for a file with
-    uncommitted changes; None outside git. One `git log` and one `git status`, on first use."""
+    uncommitted changes; None outside git.
+
+    In a shallow clone (CI checkouts are, by default) the commit that last changed a file may be
+    older than the history that was fetched; the file's blob id is recorded then (`blob
+    1a2b3c4`): content-addressed, so it is just as stable. One `git log` (limited to `under`,
+    the prompts directory), one `git status` and, in a shallow clone, one `git ls-files`, on
+    first use.
+    """
     known: dict[str, str] = {}
+    blobs: dict[str, str] = {}
     dirty: set[str] = set()
     head: list[str] = []  # filled on first use
+    shallow: set[str] = set()
 
     def read() -> None:
         head.append((_git(top, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip())
+        where = []
+        if under is not None and under.resolve().is_relative_to(top.resolve()):
+            where = ["--", under.resolve().relative_to(top.resolve()).as_posix()]
         current = ""
-        for line in (
-            _git(top, "log", "--format=%x00%H", "--name-only", "--no-renames") or ""
-        ).splitlines():
+        log = _git(top, "log", "--format=%x00%H", "--name-only", "--no-renames", *where) or ""
+        for line in log.splitlines():
             if line.startswith("\0"):
                 current = line[1:]
             elif line and line not in known:
@@ -70,6 +82,13 @@ def last_commit(top: Path) -> Callable[[str], str | None]:
             _git(top, "status", "--porcelain", "--untracked-files=all") or ""
         ).splitlines():
             dirty.add(line[3:].split(" -> ")[-1].strip('"'))
+        if (_git(top, "rev-parse", "--is-shallow-repository") or "").strip() == "true":
+            boundary = _git(top, "rev-parse", "--git-path", "shallow") or ""
+            with contextlib.suppress(OSError):
+                shallow.update((top / boundary.strip()).read_text().split())
+            for line in (_git(top, "ls-files", "-s", *where) or "").splitlines():
+                meta, _, name = line.partition("\t")
+                blobs[name] = meta.split()[1] if len(meta.split()) > 1 else ""
 
     def commit_of(path: str) -> str | None:
         if not head:
@@ -80,6 +99,9 @@ def last_commit(top: Path) -> Callable[[str], str | None]:
             return None
         if rel in dirty or rel not in known:
             return f"{head[-1][:7]}+dirty" if head[-1] else None
+        if known[rel] in shallow and blobs.get(rel):
+            return f"blob {blobs[rel][:7]}"
         return known[rel][:7]
 
     return commit_of
+

@@ -106,7 +106,9 @@ def make_plan(
     from promptsync.gitinfo import git_info, last_commit  # git only once files are valid
 
     git, top = git_info(project.settings.root)
-    commit_of = last_commit(top) if top is not None else (lambda _path: None)
+    commit_of = (
+        last_commit(top, project.settings.prompts_dir) if top is not None else (lambda _path: None)
+    )
     for sources in templates.values():
         for source in sources:
             _ = source.identity

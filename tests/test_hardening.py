@@ -511,3 +511,37 @@ def test_edited_targets_of_a_saved_plan_are_refused(
     assert err.startswith("error: the saved plan was edited after it was made; nothing was changed")
     assert message in err
     assert writes(emulator) == 0
+
+
+def test_provenance_is_stable_in_a_shallow_clone(
+    project: Path,
+    run_cli: RunCli,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # actions/checkout fetches one commit by default: which commit last changed a file is then
+    # unknown, and the file's blob id (content-addressed) is recorded instead of HEAD.
+    repo = git.Repo.init(project)
+    _commit(repo, "prompts")
+    (project / "README.md").write_text("unrelated\n")
+    _commit(repo, "docs")
+    clones = []
+    for depth_ok in ("full", "shallow"):
+        where = tmp_path_factory.mktemp(depth_ok)
+        args = ["--depth", "1"] if depth_ok == "shallow" else []
+        subprocess.run(
+            ["git", "clone", "-q", *args, f"file://{project}", str(where / "repo")], check=True
+        )
+        clones.append(where / "repo")
+    blob = repo.git.rev_parse("HEAD:prompts/weather_agent.yaml")[:7]
+    first = repo.git.log("--format=%H", "--", "prompts/weather_agent.yaml")[:7]
+    seen = {}
+    for clone in clones:
+        monkeypatch.chdir(clone)
+        plan = json.loads(run_cli("plan", "--format", "json", "--template", "weather_agent")[1])
+        [op] = plan["changes"][0]["operations"]
+        seen[clone.parent.name[:4]] = op["content"]["version_description"]
+    assert seen["full"] == f"promptsync: prompts/weather_agent.yaml @ {first} (provider: openai)"
+    assert seen["shal"] == (
+        f"promptsync: prompts/weather_agent.yaml @ blob {blob} (provider: openai)"
+    )

@@ -21,6 +21,9 @@ _env = jinja2.Environment(
 # Backticks cannot be escaped inside inline code; a template name containing one is shown with
 # a look-alike so the table does not break.
 _env.filters["md_code"] = lambda s: visible(str(s)).replace("`", "ˋ").replace("|", "\\|")
+_env.filters["cell"] = lambda s: (  # plain text in a table cell
+    visible(str(s)).replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
+)
 _env.filters["html"] = lambda s: (
     visible(str(s)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 )
