@@ -20,7 +20,6 @@ from promptsync.provenance import is_provenance
 from promptsync.remote import LATEST, RemoteVersion, Snapshots
 from promptsync.rules import DEFAULT_TEMPLATE_FORMAT
 from promptsync.templating import formats
-from promptsync.yamlwrite import prompt_file_text
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 _WINDOWS_RESERVED = {
@@ -54,9 +53,13 @@ def file_stem(name: str, folded_collision: bool = False) -> str:
 
 @dataclass(frozen=True)
 class PulledFile:
+    """A prompt file to write: its document, keys in the documented order (yamlwrite writes it,
+    headed by a `$schema` comment pointing at `schema_ref`)."""
+
     template: str
     relative_path: str  # relative to the prompts directory, "/"-separated
-    text: str
+    document: dict[str, Any]
+    schema_ref: str
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def pull_template(
             return [], Skipped(name, f"cannot be written as a prompt file ({problem})")
     paths = [f"{stem}.yaml"] if len(docs) == 1 else [f"{stem}.{label}.yaml" for label in labels]
     return [
-        PulledFile(name, path, prompt_file_text(doc, schema_ref))
+        PulledFile(name, path, doc, schema_ref)
         for path, doc in zip(paths, docs, strict=True)
     ], None
 

@@ -14,6 +14,11 @@ from promptsync.errors import LoadError, PromptsyncError
 from promptsync.files import write_atomically
 from promptsync.load import display_path, find_prompt_files, parse_prompt
 from promptsync.pull import PulledFile
+from promptsync.yamlwrite import prompt_file_text
+
+
+def text_of(pulled: PulledFile) -> str:
+    return prompt_file_text(pulled.document, pulled.schema_ref)
 
 
 def existing_files(prompts_dir: Path, backend: str = "freeplay") -> dict[str, list[Path]]:
@@ -67,7 +72,7 @@ def file_changes(
             raise PromptsyncError(
                 f"pull: cannot read {display_path(path)}: {exc.strerror}"
             ) from None
-        if current != pulled.text.encode("utf-8"):
+        if current != text_of(pulled).encode("utf-8"):
             changes.append(FileChange("~", path, pulled))
         else:
             same.append(path)
@@ -90,4 +95,4 @@ def write_changes(changes: list[FileChange], root: Path) -> None:
         else:
             real = Path(os.path.realpath(change.path))
             real.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(real, change.pulled.text)
+            write_atomically(real, text_of(change.pulled))

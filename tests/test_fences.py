@@ -148,3 +148,18 @@ def test_the_fence_test_sees_violations() -> None:
     lazy = ast.parse("def f():\n    import yaml\n")
     assert uses(imported(lazy), "yaml")
     assert not uses(imported(lazy, top_level_only=True), "yaml")
+
+
+def test_the_core_pulls_in_no_banned_library_even_indirectly() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        + "".join(f"import {name}\n" for name in sorted(CORE))
+        + f"print(sorted(m for m in {NEVER_IN_CORE_LIBS!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
