@@ -104,4 +104,3 @@ def last_commit(top: Path, under: Path | None = None) -> Callable[[str], str | N
         return known[rel][:7]
 
     return commit_of
-

@@ -145,8 +145,7 @@ def pull_template(
             return [], Skipped(name, f"cannot be written as a prompt file ({problem})")
     paths = [f"{stem}.yaml"] if len(docs) == 1 else [f"{stem}.{label}.yaml" for label in labels]
     return [
-        PulledFile(name, path, doc, schema_ref)
-        for path, doc in zip(paths, docs, strict=True)
+        PulledFile(name, path, doc, schema_ref) for path, doc in zip(paths, docs, strict=True)
     ], None
 
 
