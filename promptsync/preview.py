@@ -36,6 +36,7 @@ class Rendered:
     missing_variables: list[str]
     notes: list[str] = field(default_factory=list)
     template_format: str | None = None  # PromptLayer's; None on Freeplay (mustache)
+    system_separate: bool = False  # the flavor sends the system message as system_content
 
 
 def default_flavor(prompt: PromptFile) -> str:
@@ -145,4 +146,5 @@ def format_prompt(
         output_schema=output,
         missing_variables=sorted(used.required - values.keys()),
         notes=notes,
+        system_separate=flavor in formatting.SEPARATE_SYSTEM,
     )

@@ -55,7 +55,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Ru
 
 def _render(run_cli: RunCli, name: str, flavor: str | None) -> dict[str, Any]:
     args = ["render", name, "--env", "prod", "--format", "json"]
-    args += [f"--var=city={VARIABLES['city']}", f"--var=units={VARIABLES['units']}"]
+    # A list value: both sides must insert it as compact JSON, as Freeplay's SDK does.
+    values = Path.cwd() / "vars.json"
+    values.write_text(json.dumps(VARIABLES), encoding="utf-8")
+    args += ["--vars-file", str(values)]
     code, out, err = run_cli(*args, *(["--flavor", flavor] if flavor else []))
     assert code == 0, err
     return dict(json.loads(out))
@@ -71,7 +74,7 @@ def _served(fp: RunningEmulator, name: str, flavor: str | None) -> dict[str, Any
         response = client.post(
             f"/projects/{fp.project_id}/prompt-templates/name/{name}",
             params=params,
-            json={"city": VARIABLES["city"], "units": str(VARIABLES["units"])},
+            json=VARIABLES,
         )
     assert response.status_code == 200, response.text
     return dict(response.json())

@@ -9,7 +9,6 @@ from typing import Any
 
 from promptsync import console
 from promptsync.desired import PromptSource
-from promptsync.emulator import formatting
 from promptsync.errors import PromptsyncError
 from promptsync.load import display_path, load_prompts
 from promptsync.preview import Rendered, check_variables, format_prompt
@@ -73,7 +72,7 @@ def _text(name: str, source: PromptSource, result: Rendered) -> str:
     lines = [f"{name} ({source.path}; {how}; {p.provider} {p.model})", ""]
     if isinstance(result.llm_prompt, str):
         return "\n".join([*lines, result.llm_prompt, ""])
-    if result.system_content is not None and result.flavor in formatting.SEPARATE_SYSTEM:
+    if result.system_content is not None and result.system_separate:
         lines += ["[system] (sent separately as system_content)", result.system_content, ""]
     for message in result.llm_prompt:
         text = message.get("content")
