@@ -82,6 +82,8 @@ def _value_at(data: Any, path: DataPath) -> Any:
 def _explain(kind: str, errs: list[Any], value: Any) -> str:
     err = errs[0]
     ctx = err.get("ctx") or {}
+    if kind == "finite_number":
+        return f"{value!r} is not a finite number (NaN and infinity are not JSON)"
     if kind == "type":
         wanted = sorted({_EXPECTED[e["type"]] for e in errs}, key=list(_EXPECTED.values()).index)
         if "a number" in wanted and "an integer" in wanted:
@@ -112,8 +114,11 @@ def _issues(doc: Document, exc: ValidationError, keys: KeyLookup) -> list[Issue]
         path = _data_path(doc.data, loc[:-1] if on_key else loc)
         kind = "type" if err["type"] in _EXPECTED else err["type"]
         grouped.setdefault((path, kind, on_key), []).append(err)
+    finite = {path for path, kind, _ in grouped if kind == "finite_number"}
     issues = []
     for (path, kind, on_key), errs in grouped.items():
+        if kind == "type" and path in finite:
+            continue  # a NaN or infinity: the one thing to say is that it is not finite
         err = errs[0]
         if on_key:  # a mapping key that is not allowed: say so at the key, under its mapping
             message = prefix(path[:-1]) + _explain(kind, errs, path[-1])

@@ -9,6 +9,7 @@ gives False, so pydantic stays the validator and the author of every message.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
@@ -122,7 +123,11 @@ def _message(value: Any) -> bool:
 def _llm_parameters(value: Any) -> bool:
     return value is None or (
         _str_keyed(value)
-        and all(type(v) in _PARAM_SCALARS or _str_keyed(v) for v in value.values())
+        and all(
+            (type(v) in _PARAM_SCALARS and (type(v) is not float or math.isfinite(v)))
+            or _str_keyed(v)
+            for v in value.values()
+        )
     )
 
 

@@ -545,3 +545,23 @@ def test_provenance_is_stable_in_a_shallow_clone(
     assert seen["shal"] == (
         f"promptsync: prompts/weather_agent.yaml @ blob {blob} (provider: openai)"
     )
+
+
+def test_nan_and_infinity_are_refused_where_they_are_written(
+    isolated: Path, run_cli: RunCli
+) -> None:
+    (isolated / "prompts").mkdir()
+    (isolated / "prompts" / "a.yaml").write_text(
+        "name: a\nprovider: openai\nmodel: m\nllm_parameters: {temperature: .nan, top_p: .inf}\n"
+        "messages: [{role: user, content: hi}]\n",
+        encoding="utf-8",
+    )
+    code, _, err = run_cli("validate")
+    assert code == 1
+    assert err.splitlines() == [
+        "error: prompts/a.yaml:4:31: llm_parameters.temperature: nan is not a finite number"
+        " (NaN and infinity are not JSON)",
+        "error: prompts/a.yaml:4:44: llm_parameters.top_p: inf is not a finite number"
+        " (NaN and infinity are not JSON)",
+        "2 errors in 1 file(s).",
+    ]
