@@ -97,3 +97,39 @@ def measured(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[str, int]
     if proc.returncode != 0:
         raise RuntimeError(f"{argv} failed: {''.join(errors)}")
     return out, usage.ru_maxrss
+
+
+REPO = Path(__file__).resolve().parent.parent
+USER_VENV = REPO / ".venv-bench"
+
+
+# An installed copy has its bytecode compiled; PYTHONDONTWRITEBYTECODE (set in some sandboxes)
+# would make every run compile promptsync from source, which no user's install does.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def user_python() -> str:
+    """The Python of a plain `pip install -e .` (no dev extras), created on first use.
+
+    promptsync is timed as users install it: the dev extras bring packages (the PromptLayer SDK
+    pulls in rich, which httpx then imports for its own CLI) that a user's install does not have.
+    The naive loops run in the dev environment, which has the official SDKs.
+    """
+    python = USER_VENV / "bin" / "python"
+    marker = USER_VENV / ".installed"
+    pyproject = REPO / "pyproject.toml"
+    if not marker.exists() or marker.stat().st_mtime < pyproject.stat().st_mtime:
+        subprocess.run(["python3", "-m", "venv", str(USER_VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "-e", str(REPO)],
+            check=True,
+            stderr=subprocess.DEVNULL,  # the mirror's warnings about missing locations
+        )
+        marker.touch()
+    subprocess.run(  # compile the bytecode once, as pip does for an installed copy
+        [str(python), "-m", "compileall", "-q", str(REPO / "promptsync")],
+        check=True,
+        env=CHILD_ENV,
+        stdout=subprocess.DEVNULL,
+    )
+    return str(python)

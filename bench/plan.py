@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +18,17 @@ from pathlib import Path
 import yaml
 from freeplay import Freeplay
 
-from bench.common import KEY, PROJECT, Server, emulator_process, measured, table, version_body
+from bench.common import (
+    CHILD_ENV,
+    KEY,
+    PROJECT,
+    Server,
+    emulator_process,
+    measured,
+    table,
+    user_python,
+    version_body,
+)
 
 ENVS = ["dev", "staging", "prod"]
 
@@ -68,9 +77,10 @@ def write_files(root: Path, n: int, changed_every: int) -> None:
 
 def run_plan(root: Path, url: str) -> tuple[float, int, str]:
     """(seconds, peak RSS in KiB, the plan's last line) of `promptsync plan` as a new process."""
-    env = {**os.environ, "FREEPLAY_API_KEY": KEY, "FREEPLAY_API_URL": url}
+    env = {**CHILD_ENV, "FREEPLAY_API_KEY": KEY, "FREEPLAY_API_URL": url}
+    python = user_python()  # made before the clock starts
     start = time.perf_counter()
-    out, rss = measured([sys.executable, "-m", "promptsync", "--no-color", "plan"], root, env)
+    out, rss = measured([python, "-m", "promptsync", "--no-color", "plan"], root, env)
     return time.perf_counter() - start, rss, out.strip().splitlines()[-1]
 
 

@@ -11,7 +11,6 @@ import argparse
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import httpx
 import yaml
 from promptlayer import PromptLayer
 
-from bench.common import KEY, table
+from bench.common import CHILD_ENV, KEY, table, user_python
 from promptsync.backends.promptlayer.wire import publish_body
 from promptsync.emulator import emulator_subprocess
 from promptsync.identity import content_hash, content_of
@@ -110,10 +109,11 @@ def write_files(root: Path, n: int, changed_every: int) -> None:
 
 
 def run_plan(root: Path, url: str) -> tuple[float, str]:
-    env = {**os.environ, "PROMPTLAYER_API_KEY": KEY, "PROMPTLAYER_API_URL": url}
+    env = {**CHILD_ENV, "PROMPTLAYER_API_KEY": KEY, "PROMPTLAYER_API_URL": url}
+    python = user_python()  # made before the clock starts
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "promptsync", "--no-color", "plan"],
+        [python, "-m", "promptsync", "--no-color", "plan"],
         cwd=root,
         env=env,
         capture_output=True,

@@ -186,7 +186,8 @@ class Identity:
 
     @property
     def key(self) -> str:
-        return canonical_json([self.hash, self.version_name, self.version_description])
+        """Equal for equal identities (cheap: no JSON; repr tells None from a text)."""
+        return f"{self.hash}\0{self.version_name!r}\0{self.version_description!r}"
 
     def matches(self, remote: RemoteVersion) -> bool:
         if self.version_name is not None and remote.version_name != self.version_name:

@@ -22,7 +22,7 @@ MAX_DAYS = 365
 class ImpactConfig(BaseModel):
     """`impact:` in promptsync.yaml: what `plan --impact` samples (it is off without the flag)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     days: int = Field(
         default=DEFAULT_DAYS, ge=1, le=MAX_DAYS, description="Sample calls of the last N days."
@@ -36,7 +36,7 @@ class ImpactConfig(BaseModel):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class AffectedCalls(_Frozen):

@@ -47,7 +47,11 @@ def format_path(parts: Sequence[str | int]) -> str:
 
 class _Strict(BaseModel):
     # NaN and infinity are not JSON: no registry could be sent them.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    # defer_build: validators are built on first validation, and a valid repository is read
+    # without any (see trusted_prompt); building them costs a tenth of a second.
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, allow_inf_nan=False, defer_build=True
+    )
 
 
 class MediaSlot(_Strict):
@@ -174,6 +178,37 @@ class PromptFile(_Strict):
     variables: dict[VariableName, Variable] | None = Field(
         default=None, description="Declared template variables; enables the undeclared-use check."
     )
+
+
+def trusted_prompt(data: dict[str, Any]) -> PromptFile:
+    """The model of data that `shape.prompt_file_ok` vouched for, without validating it again.
+
+    Validation is what costs: building pydantic's validators for these models is a tenth of a
+    second of every plan. tests/test_shape.py holds the shape check to the models' verdict, and
+    this construction to `PromptFile.model_validate` of the same data.
+    """
+
+    def message(m: dict[str, Any]) -> ChatMessage | HistoryPlaceholder:
+        if "kind" in m:
+            return HistoryPlaceholder.model_construct(kind=m["kind"])
+        slots = m.get("media_slots")
+        return ChatMessage.model_construct(
+            role=m["role"],
+            content=m["content"],
+            media_slots=None if slots is None else [MediaSlot.model_construct(**s) for s in slots],
+        )
+
+    tools = data.get("tool_schema")
+    variables = data.get("variables")
+    fields = {
+        **{k: v for k, v in data.items() if k not in ("messages", "tool_schema", "variables")},
+        "messages": [message(m) for m in data["messages"]],
+        "tool_schema": None if tools is None else [Tool.model_construct(**t) for t in tools],
+        "variables": None
+        if variables is None
+        else {k: Variable.model_construct(**(v or {})) for k, v in variables.items()},
+    }
+    return PromptFile.model_construct(**fields)
 
 
 class Config(_Strict):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bench.validate import prompt_text
-from promptsync.models import Config, PromptFile
+from promptsync.models import Config, PromptFile, trusted_prompt
 from promptsync.prompt_files import find_prompt_files
 from promptsync.shape import config_ok, prompt_file_ok
 from promptsync.yamlread import read_document
@@ -109,9 +109,14 @@ def _mutate(data: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
 
 def _model_accepts(model: type[PromptFile] | type[Config], data: Any) -> bool:
     try:
-        model.model_validate(data)
+        validated = model.model_validate(data)
     except ValidationError:
         return False
+    if model is PromptFile and prompt_file_ok(data):
+        # What the loader builds without validating is what validating would give.
+        trusted = trusted_prompt(data)
+        assert trusted == validated
+        assert trusted.model_dump() == validated.model_dump()
     return True
 
 

@@ -127,7 +127,12 @@ class HttpSession:
             timeout=timeout,
             headers={"User-Agent": f"promptsync/{__version__}", **headers},
             transport=transport
-            or httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]),
+            or httpx.HTTPTransport(
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                # Plain http (allowed only to a loopback host) never does TLS, and redirects are
+                # not followed: loading the CA bundle for it would only cost time.
+                verify=not self.base.startswith("http://"),
+            ),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
         )
         self._lock = threading.Lock()
