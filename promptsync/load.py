@@ -14,7 +14,7 @@ pydantic-free shape check cannot vouch for: `validate` of a valid repository nev
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -182,10 +182,8 @@ def _each_file(
     build: bool,
     keep: Callable[[FoundFile, _Checked], None],
     backend: str,
-    after_reading: Callable[[], None] | None = None,
 ) -> list[Issue]:
-    """Check every prompt file; hand each readable one to `keep`; return every issue.
-    `after_reading` runs once every file is read, before any is parsed."""
+    """Check every prompt file; hand each readable one to `keep`; return every issue."""
     if not prompts_dir.is_dir():
         message = "prompts directory not found (set prompts_dir in promptsync.yaml)"
         raise LoadError([Issue(display_path(prompts_dir), 0, 0, message)])
@@ -193,7 +191,7 @@ def _each_file(
     issues = list(tree.issues)
     claims = _Claims(managed)
     files = list(tree.files)
-    outcomes = checked_files(files, build, backend, after_reading)
+    outcomes = checked_files(files, build, backend)
     for file, outcome in zip(files, outcomes, strict=True):
         if not isinstance(outcome, _Checked):
             issues.extend(outcome)
@@ -229,22 +227,23 @@ def _outcome(
 
 
 def checked_files(
-    files: list[FoundFile],
-    build: bool,
-    backend: str,
-    after_reading: Callable[[], None] | None = None,
-) -> list[_Checked | list[Issue]]:
-    """Every file's outcome, in order.
+    files: list[FoundFile], build: bool, backend: str
+) -> Iterator[_Checked | list[Issue]]:
+    """Every file's outcome, in order, one at a time (nothing of a file is kept once checked).
 
-    Every file is read first, then parsed: reads release the interpreter lock, and while the
-    registry is read in a background thread each would wait to take it back (a thousand reads
-    cost 0.2 s that way, 15 ms in a row). Parsing in a second process was measured not to pay
-    for itself at 1,000 files once this is done, so there is none.
+    When building models (plan, apply), every file is read first, then parsed: reads release
+    the interpreter lock, and while the registry is read in a background thread each would wait
+    to take it back (a thousand reads cost 0.2 s that way, 15 ms in a row); only the bytes are
+    kept meanwhile. Parsing in a second process was measured not to pay for itself at 1,000
+    files once this is done, so there is none.
     """
-    items = [(file, _contents(file)) for file in files]
-    if after_reading is not None:
-        after_reading()
-    return [_outcome(item, build, backend) for item in items]
+    if build:
+        items = [(file, _contents(file)) for file in files]
+        for item in items:
+            yield _outcome(item, build, backend)
+    else:
+        for file in files:
+            yield _outcome((file, _contents(file)), build, backend)
 
 
 def check_prompts(
@@ -272,13 +271,11 @@ def load_prompts(
     managed: list[str] | None = None,
     root: Path | None = None,
     backend: str = "freeplay",
-    after_reading: Callable[[], None] | None = None,
 ) -> LoadedPrompts:
     """Load and check every prompt file. Raises LoadError listing all errors in all files.
 
     `root` is the project directory (holding promptsync.yaml): symbolic links may point inside
-    it. Default: the prompts directory's parent. `after_reading` runs once every file is read,
-    before any is parsed (planning starts reading the registry then).
+    it. Default: the prompts directory's parent.
     """
     from promptsync.desired import LoadedPrompts, PromptSource
 
@@ -288,15 +285,7 @@ def load_prompts(
         if checked.valid and checked.prompt is not None:
             sources.append(PromptSource(file.shown, checked.prompt))
 
-    issues = _each_file(
-        prompts_dir,
-        managed,
-        root,
-        build=True,
-        keep=keep,
-        backend=backend,
-        after_reading=after_reading,
-    )
+    issues = _each_file(prompts_dir, managed, root, build=True, keep=keep, backend=backend)
     if any(i.severity == "error" for i in issues):
         raise LoadError(issues)
     return LoadedPrompts(tuple(sources), tuple(sorted(issues)))

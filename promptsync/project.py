@@ -58,7 +58,7 @@ def check_started(settings: Settings, cwd: Path) -> None:
         )
 
 
-def load_project(settings: Settings, after_reading: Callable[[], None] | None = None) -> Project:
+def load_project(settings: Settings) -> Project:
     return Project(
         settings,
         load_prompts(
@@ -66,7 +66,6 @@ def load_project(settings: Settings, after_reading: Callable[[], None] | None = 
             settings.config.environments,
             root=settings.root,
             backend=settings.config.backend,
-            after_reading=after_reading,
         ),
     )
 
