@@ -205,4 +205,7 @@ def test_publish_answered_201_is_success(
         assert code == 0, err
         result = json.loads(out)
         assert result["status"] == "applied"
-        assert {op["version_id"] for op in result["operations"]} >= {"1:v1", "1:v2"}
+        ids = {op["version_id"] for op in result["operations"]}
+        # album_bot gets two versions; which template id it gets depends on the parallel order
+        assert len(ids) == 6
+        assert any({f"{t}:v1", f"{t}:v2"} <= ids for t in range(1, 6)), ids
