@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from promptsync.backends.freeplay.client import FreeplayBackend, api_base
-from promptsync.backends.freeplay.wire import ShapeError, create_body, read_all
+from promptsync.backends.freeplay.wire import create_body, read_all
 from promptsync.backends.http import BackendError, HttpSession
+from promptsync.backends.replies import ShapeError
 from promptsync.credentials import ApiKey
 from promptsync.identity import content_of
 from promptsync.models import PromptFile
@@ -127,10 +128,10 @@ def test_shapes_the_file_format_cannot_hold_are_still_compared() -> None:
             {"content": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]},
             "content[0].content is a list, not text",
         ),
-        ({"content": "hi"}, "content is str, not a list of messages"),
+        ({"content": "hi"}, "content is text, not a list of messages"),
         ({"content": [{"content": "no role"}]}, "content[0].role is null, not text"),
         ({"tool_schema": {"name": "t"}}, "tool_schema is an object, not a list"),
-        ({"metadata": {"params": "hot"}}, "metadata.params is str, not an object"),
+        ({"metadata": {"params": "hot"}}, "metadata.params is text, not an object"),
         ({"prompt_template_version_id": None}, "prompt_template_version_id is null, not text"),
     ],
 )

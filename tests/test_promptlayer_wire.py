@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from promptsync.backends.promptlayer.wire import (
-    ShapeError,
     parse_version_ref,
     publish_body,
     read_answer,
     read_labels,
     read_page,
 )
+from promptsync.backends.replies import ShapeError
 from promptsync.identity import content_hash, content_of
 from promptsync.models import PromptFile
 from promptsync.plan_models import CreateVersion, VersionContent

@@ -13,8 +13,8 @@ import pytest
 from promptsync.backends.base import call_sampler
 from promptsync.backends.freeplay.client import FreeplayBackend, _hint
 from promptsync.backends.freeplay.search import read_sample, search_filters
-from promptsync.backends.freeplay.wire import ShapeError
 from promptsync.backends.http import BackendError, HttpSession
+from promptsync.backends.replies import ShapeError
 from promptsync.credentials import ApiKey
 from promptsync.emulator import RunningEmulator
 from promptsync.traffic import CallSample, SampledCall

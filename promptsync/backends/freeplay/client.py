@@ -10,13 +10,13 @@ from urllib.parse import quote
 
 from promptsync.backends.freeplay import search
 from promptsync.backends.freeplay.wire import (
-    ShapeError,
     create_body,
     environments_page,
     read_all,
     read_created,
 )
 from promptsync.backends.http import BackendError, HttpSession
+from promptsync.backends.replies import ShapeError
 from promptsync.credentials import ApiKey
 from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
 from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot

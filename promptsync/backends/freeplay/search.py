@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from promptsync.backends.freeplay.wire import ShapeError
 from promptsync.backends.http import BackendError, HttpSession
+from promptsync.backends.replies import ShapeError
 from promptsync.traffic import CallSample, SampledCall
 
 

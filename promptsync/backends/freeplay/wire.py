@@ -7,47 +7,37 @@ cannot be modelled becomes an `Unreadable` entry instead of failing the whole re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from promptsync.backends.replies import (
+    ShapeError,
+    Unmodellable,
+    kind,
+    load_json,
+    optional_object,
+)
 from promptsync.identity import make_content, message, remote_version, tools
 from promptsync.models import ChatMessage
 from promptsync.plan_models import CreateVersion
 from promptsync.remote import RemoteVersion, Snapshot, Unreadable
 
 
-class ShapeError(ValueError):
-    """A response that does not have the documented shape; the message names the field."""
-
-
-class _Bad(ValueError):
-    """One template that cannot be modelled (the message says which part and why)."""
-
-
 def _text(value: Any, where: str, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str):
-        raise _Bad(f"{where} is {_kind(value)}, not text")
+        raise Unmodellable(f"{where} is {kind(value)}, not text")
     return value
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {dict: "an object", list: "a list", bool: "a boolean"}.get(
-        type(value), type(value).__name__
-    )
 
 
 def _messages(raw: Any) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
-        raise _Bad(f"content is {_kind(raw)}, not a list of messages")
+        raise Unmodellable(f"content is {kind(raw)}, not a list of messages")
     out = []
     for i, m in enumerate(raw):
         if not isinstance(m, dict):
-            raise _Bad(f"content[{i}] is {_kind(m)}, not a message")
+            raise Unmodellable(f"content[{i}] is {kind(m)}, not a message")
         if m.get("kind") is not None:
             out.append(message(None, None, _text(m["kind"], f"content[{i}].kind"), None))
             continue
@@ -57,7 +47,7 @@ def _messages(raw: Any) -> list[dict[str, Any]]:
         if slots is not None and not (
             isinstance(slots, list) and all(isinstance(s, dict) for s in slots)
         ):
-            raise _Bad(f"content[{i}].media_slots is not a list of slots")
+            raise Unmodellable(f"content[{i}].media_slots is not a list of slots")
         out.append(message(role, text, None, slots))
     return out
 
@@ -66,32 +56,24 @@ def _tools(raw: Any) -> list[dict[str, Any]] | None:
     if raw is None:
         return None
     if not isinstance(raw, list):
-        raise _Bad(f"tool_schema is {_kind(raw)}, not a list")
+        raise Unmodellable(f"tool_schema is {kind(raw)}, not a list")
     for i, tool in enumerate(raw):
         if not isinstance(tool, dict):
-            raise _Bad(f"tool_schema[{i}] is {_kind(tool)}, not a tool")
+            raise Unmodellable(f"tool_schema[{i}] is {kind(tool)}, not a tool")
         _text(tool.get("name"), f"tool_schema[{i}].name")
     return tools(raw)
 
 
-def _object(value: Any, where: str) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise _Bad(f"{where} is {_kind(value)}, not an object")
-    return value
-
-
 def read_template(raw: Mapping[str, Any]) -> RemoteVersion:
-    """One PlainPromptTemplate → RemoteVersion; raises _Bad when it cannot be modelled."""
-    metadata = _object(raw.get("metadata"), "metadata") or {}
+    """One PlainPromptTemplate → RemoteVersion; raises Unmodellable when it cannot be modelled."""
+    metadata = optional_object(raw.get("metadata"), "metadata") or {}
     content = make_content(
         messages=_messages(raw.get("content")),
         provider=_text(metadata.get("provider"), "metadata.provider", optional=True),
         model=_text(metadata.get("model"), "metadata.model", optional=True),
-        llm_parameters=_object(metadata.get("params"), "metadata.params"),
+        llm_parameters=optional_object(metadata.get("params"), "metadata.params"),
         tool_schema=_tools(raw.get("tool_schema")),
-        output_schema=_object(raw.get("output_schema"), "output_schema"),
+        output_schema=optional_object(raw.get("output_schema"), "output_schema"),
     )
     return remote_version(
         template_id=str(_text(raw.get("prompt_template_id"), "prompt_template_id")),
@@ -105,22 +87,13 @@ def read_template(raw: Mapping[str, Any]) -> RemoteVersion:
     )
 
 
-def _load(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ShapeError("response is not valid JSON") from None
-    except RecursionError:
-        raise ShapeError("response is nested too deeply to read") from None
-
-
 def read_all(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Snapshot:
     """The body of `GET …/prompt-templates/all/<env>` → a snapshot.
 
     `cache` (version id → version) lets the environments of one plan share the versions they
     have in common, so each is normalized and hashed once.
     """
-    data = _load(raw)
+    data = load_json(raw)
     templates = data.get("prompt_templates") if isinstance(data, dict) else None
     if not isinstance(templates, list):
         raise ShapeError("unexpected response shape: no list 'prompt_templates'")
@@ -131,7 +104,7 @@ def read_all(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Snaps
         if not isinstance(name, str):
             raise ShapeError(
                 f"unexpected response shape at prompt_templates.{i}.prompt_template_name:"
-                f" {_kind(name) if name is not None else 'missing'}, not text"
+                f" {kind(name) if name is not None else 'missing'}, not text"
             )
         assert isinstance(item, dict)
         version_id = item.get("prompt_template_version_id")
@@ -143,7 +116,7 @@ def read_all(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Snaps
             continue
         try:
             version = read_template(item)
-        except (_Bad, RecursionError) as exc:
+        except (Unmodellable, RecursionError) as exc:
             unreadable[name] = Unreadable(
                 name,
                 str(exc),
@@ -165,7 +138,7 @@ def read_created(payload: Any) -> RemoteVersion:
         raise ShapeError("unexpected response shape: not an object")
     try:
         return read_template(payload)
-    except (_Bad, RecursionError) as exc:
+    except (Unmodellable, RecursionError) as exc:
         raise ShapeError(f"unexpected response shape: {exc}") from None
 
 

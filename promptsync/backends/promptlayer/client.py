@@ -19,7 +19,6 @@ from promptsync.backends.http import BackendError, HttpSession, path_segment
 from promptsync.backends.promptlayer.wire import (
     Label,
     Page,
-    ShapeError,
     Unpublishable,
     parse_version_ref,
     publish_body,
@@ -27,6 +26,7 @@ from promptsync.backends.promptlayer.wire import (
     read_labels,
     read_page,
 )
+from promptsync.backends.replies import ShapeError
 from promptsync.credentials import ApiKey
 from promptsync.dialect import COMMIT_MESSAGE_LIMIT
 from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion

@@ -13,11 +13,17 @@ number but not the version's own id, and labels are moved by number.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from promptsync.backends.replies import (
+    ShapeError,
+    Unmodellable,
+    kind,
+    load_json,
+    optional_object,
+)
 from promptsync.identity import make_content, message, remote_version, tools
 from promptsync.models import ChatMessage
 from promptsync.plan_models import CreateVersion
@@ -28,14 +34,6 @@ from promptsync.templating import formats
 HISTORY = "history"  # the placeholder message promptsync's `kind: history` stands for
 ROLES = ("system", "user", "assistant")
 TEMPLATE_FORMATS = ("f-string", "jinja2")
-
-
-class ShapeError(ValueError):
-    """A response that does not have the documented shape; the message names the field."""
-
-
-class _Bad(ValueError):
-    """One template that cannot be modelled (the message says which part and why)."""
 
 
 def version_ref(template_id: str, number: int) -> str:
@@ -51,121 +49,107 @@ def parse_version_ref(version_id: str) -> int:
     return int(number)
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {dict: "an object", list: "a list", bool: "a boolean", str: "text"}.get(
-        type(value), type(value).__name__
-    )
-
-
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise _Bad(f"{where} is {_kind(value)}, not text")
+        raise Unmodellable(f"{where} is {kind(value)}, not text")
     if not value:
-        raise _Bad(f"{where} is empty")
-    return value
-
-
-def _object(value: Any, where: str) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise _Bad(f"{where} is {_kind(value)}, not an object")
+        raise Unmodellable(f"{where} is empty")
     return value
 
 
 def _block_text(content: Any, where: str) -> str:
     """A message's content: exactly one text block."""
     if not isinstance(content, list) or len(content) != 1:
-        count = f"{len(content)} content blocks" if isinstance(content, list) else _kind(content)
-        raise _Bad(f"{where}.content is {count}, not one text block")
+        count = f"{len(content)} content blocks" if isinstance(content, list) else kind(content)
+        raise Unmodellable(f"{where}.content is {count}, not one text block")
     block = content[0]
     if not isinstance(block, dict) or block.get("type", "text") != "text":
-        kind = block.get("type") if isinstance(block, dict) else _kind(block)
-        raise _Bad(f"{where}.content[0] is a {kind!r} block, not text")
+        block_type = block.get("type") if isinstance(block, dict) else kind(block)
+        raise Unmodellable(f"{where}.content[0] is a {block_type!r} block, not text")
     text = block.get("text")
     if not isinstance(text, str):
-        raise _Bad(f"{where}.content[0].text is {_kind(text)}, not text")
+        raise Unmodellable(f"{where}.content[0].text is {kind(text)}, not text")
     return text
 
 
 def _messages(raw: Any) -> tuple[list[dict[str, Any]], str]:
     """Normalized messages and the one template format they share."""
     if not isinstance(raw, list):
-        raise _Bad(f"prompt_template.messages is {_kind(raw)}, not a list")
+        raise Unmodellable(f"prompt_template.messages is {kind(raw)}, not a list")
     out: list[dict[str, Any]] = []
     seen: list[str] = []
     for i, m in enumerate(raw):
         where = f"prompt_template.messages[{i}]"
         if not isinstance(m, dict):
-            raise _Bad(f"{where} is {_kind(m)}, not a message")
+            raise Unmodellable(f"{where} is {kind(m)}, not a message")
         role = m.get("role")
         if role == "placeholder":
             if m.get("name") != HISTORY:
-                raise _Bad(
+                raise Unmodellable(
                     f"{where} is a placeholder named {m.get('name')!r}; prompt files express"
                     f" only the one named {HISTORY!r} (kind: history)"
                 )
             out.append(message(None, None, HISTORY, None))
             continue
         if role not in ROLES:
-            raise _Bad(f"{where}.role is {role!r}; prompt files have {', '.join(ROLES)}")
+            raise Unmodellable(f"{where}.role is {role!r}; prompt files have {', '.join(ROLES)}")
         for key in ("name", "tool_calls", "function_call"):
             if m.get(key) is not None:
-                raise _Bad(f"{where}.{key} is set, which prompt files cannot express")
+                raise Unmodellable(f"{where}.{key} is set, which prompt files cannot express")
         fmt = m.get("template_format", DEFAULT_TEMPLATE_FORMAT)
         if fmt not in TEMPLATE_FORMATS:
-            raise _Bad(f"{where}.template_format is {fmt!r}, not f-string or jinja2")
+            raise Unmodellable(f"{where}.template_format is {fmt!r}, not f-string or jinja2")
         seen.append(fmt)
         out.append(message(role, _block_text(m.get("content"), where), None, None))
     if len(set(seen)) > 1:
-        raise _Bad(f"messages mix template formats ({', '.join(sorted(set(seen)))})")
+        raise Unmodellable(f"messages mix template formats ({', '.join(sorted(set(seen)))})")
     return out, seen[0] if seen else DEFAULT_TEMPLATE_FORMAT
 
 
 def _tools(template: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     if template.get("functions"):
-        raise _Bad("prompt_template.functions (legacy functions) cannot be expressed")
+        raise Unmodellable("prompt_template.functions (legacy functions) cannot be expressed")
     for key in ("tool_choice", "function_call"):
         if template.get(key) is not None:
-            raise _Bad(f"prompt_template.{key} is set, which prompt files cannot express")
+            raise Unmodellable(f"prompt_template.{key} is set, which prompt files cannot express")
     raw = template.get("tools")
     if raw is None:
         return None
     if not isinstance(raw, list):
-        raise _Bad(f"prompt_template.tools is {_kind(raw)}, not a list")
+        raise Unmodellable(f"prompt_template.tools is {kind(raw)}, not a list")
     found = []
     for i, tool in enumerate(raw):
         where = f"prompt_template.tools[{i}]"
         if not isinstance(tool, dict) or tool.get("type", "function") != "function":
-            kind = tool.get("type") if isinstance(tool, dict) else _kind(tool)
-            raise _Bad(f"{where} is a {kind!r} tool; prompt files have function tools")
-        function = _object(tool.get("function"), f"{where}.function")
+            tool_type = tool.get("type") if isinstance(tool, dict) else kind(tool)
+            raise Unmodellable(f"{where} is a {tool_type!r} tool; prompt files have function tools")
+        function = optional_object(tool.get("function"), f"{where}.function")
         if function is None:
-            raise _Bad(f"{where}.function is missing")
+            raise Unmodellable(f"{where}.function is missing")
         if function.get("strict"):
-            raise _Bad(f"{where}.function.strict is true, which prompt files cannot express")
+            raise Unmodellable(
+                f"{where}.function.strict is true, which prompt files cannot express"
+            )
         description = function.get("description", "")
         parameters = function.get("parameters", {"type": "object", "properties": {}})
         if not isinstance(description, str):
-            raise _Bad(f"{where}.function.description is {_kind(description)}, not text")
+            raise Unmodellable(f"{where}.function.description is {kind(description)}, not text")
         found.append(
             {
                 "name": _text(function.get("name"), f"{where}.function.name"),
                 "description": description,
-                "parameters": _object(parameters, f"{where}.function.parameters"),
+                "parameters": optional_object(parameters, f"{where}.function.parameters"),
             }
         )
     return tools(found)
 
 
 def _parameters(raw: Any) -> dict[str, Any]:
-    params = _object(raw, "metadata.model.parameters") or {}
+    params = optional_object(raw, "metadata.model.parameters") or {}
     for key, value in params.items():
         if value is None or isinstance(value, bool | list):
-            raise _Bad(
-                f"metadata.model.parameters.{key} is {_kind(value)}, which llm_parameters"
+            raise Unmodellable(
+                f"metadata.model.parameters.{key} is {kind(value)}, which llm_parameters"
                 " cannot hold (strings, numbers and mappings only)"
             )
     return params
@@ -173,7 +157,8 @@ def _parameters(raw: Any) -> dict[str, Any]:
 
 def _number(value: Any, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise _Bad(f"{where} is {_kind(value) if value is not None else 'missing'}, not a number")
+        found = kind(value) if value is not None else "missing"
+        raise Unmodellable(f"{where} is {found}, not a number")
     return value
 
 
@@ -182,19 +167,19 @@ def _template_id(value: Any) -> str:
         return str(value)
     if isinstance(value, str) and value:
         return value
-    raise _Bad(f"id is {_kind(value)}, not a template id")
+    raise Unmodellable(f"id is {kind(value)}, not a template id")
 
 
 def read_version(raw: Mapping[str, Any], number_key: str = "version") -> RemoteVersion:
-    """One version (a list item, a get or a publish response); raises _Bad."""
-    template = _object(raw.get("prompt_template"), "prompt_template") or {}
+    """One version (a list item, a get or a publish response); raises Unmodellable."""
+    template = optional_object(raw.get("prompt_template"), "prompt_template") or {}
     if template.get("type", "chat") != "chat":
-        raise _Bad(f"a {template.get('type')!r} template; prompt files are chat templates")
+        raise Unmodellable(f"a {template.get('type')!r} template; prompt files are chat templates")
     messages, fmt = _messages(template.get("messages"))
-    metadata = _object(raw.get("metadata"), "metadata") or {}
-    model = _object(metadata.get("model"), "metadata.model")
+    metadata = optional_object(raw.get("metadata"), "metadata") or {}
+    model = optional_object(metadata.get("model"), "metadata.model")
     if model is None:
-        raise _Bad("metadata.model is missing, so it has no provider and model")
+        raise Unmodellable("metadata.model is missing, so it has no provider and model")
     content = make_content(
         messages=messages,
         provider=_text(model.get("provider"), "metadata.model.provider"),
@@ -208,7 +193,7 @@ def read_version(raw: Mapping[str, Any], number_key: str = "version") -> RemoteV
     number = _number(raw.get(number_key), number_key)
     commit = raw.get("commit_message")
     if commit is not None and not isinstance(commit, str):
-        raise _Bad(f"commit_message is {_kind(commit)}, not text")
+        raise Unmodellable(f"commit_message is {kind(commit)}, not text")
     return remote_version(
         template_id=template_id,
         version_id=version_ref(template_id, number),
@@ -229,22 +214,13 @@ class Page:
     pages: int | None
 
 
-def _load(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ShapeError("response is not valid JSON") from None
-    except RecursionError:
-        raise ShapeError("response is nested too deeply to read") from None
-
-
 def read_page(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Page:
     """The body of `GET /prompt-templates` → the versions on that page.
 
     `cache` (version ref → version) lets the lists of one plan share the versions they have in
     common, so each is normalized and hashed once.
     """
-    data = _load(raw)
+    data = load_json(raw)
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ShapeError("unexpected response shape: no list 'items'")
@@ -254,7 +230,7 @@ def read_page(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Page
     for i, item in enumerate(items):
         name = item.get("prompt_name") if isinstance(item, dict) else None
         if not isinstance(name, str):
-            shown = _kind(name) if name is not None else "missing"
+            shown = kind(name) if name is not None else "missing"
             raise ShapeError(f"unexpected response shape at items.{i}.prompt_name: {shown}")
         assert isinstance(item, dict)
         ref = _cache_key(item)
@@ -264,7 +240,7 @@ def read_page(raw: bytes, cache: dict[str, RemoteVersion] | None = None) -> Page
             continue
         try:
             version = read_version(item)
-        except (_Bad, RecursionError) as exc:
+        except (Unmodellable, RecursionError) as exc:
             template_id = item.get("id")
             unreadable[name] = Unreadable(
                 name,
@@ -297,7 +273,7 @@ def read_answer(payload: Any, number_key: str = "version") -> RemoteVersion:
         raise ShapeError("unexpected response shape: not an object")
     try:
         return read_version(payload, number_key)
-    except (_Bad, RecursionError) as exc:
+    except (Unmodellable, RecursionError) as exc:
         raise ShapeError(f"unexpected response shape: {exc}") from None
 
 
