@@ -6,12 +6,16 @@ Imports of pydantic, yaml, httpx, jinja2, git and deepdiff happen inside the com
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import gc
 import os
 import signal
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -408,9 +412,34 @@ def entry() -> None:
     (threads still finishing a request are joined at exit, and must not be interrupted)."""
     from promptsync.interrupts import INTERRUPTS
 
+    _tune_collector()
     INTERRUPTS.install()
     code = _run(None)
     # From here on Ctrl-C is ignored, by the OS itself: during the interpreter's shutdown a late
     # SIGINT would otherwise meet the default action and replace the exit code with a signal.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.exit(code)
+    _exit(code)
+
+
+def _tune_collector() -> None:
+    """Collect cycles less often: almost everything a run builds (files, snapshots, the plan)
+    lives until it ends, and Python's default (a collection every 700 new objects) re-scanned
+    it over and over: a plan of 10,000 templates made ~1,500 collections, 11 of them full, for
+    ~2 s of its ~7 s. Every 10,000 new objects: ~110 collections, none full, ~0.6 s, for ~10%
+    more peak memory. What is imported by now is frozen: it lives as long as the process."""
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
+def _exit(code: int) -> NoReturn:
+    """End the process. When nothing is left to finish (no thread but daemons, exit handlers
+    run, output flushed), the interpreter's teardown is skipped: it frees every object one by
+    one (~50 ms after a plan of 1,000 templates), where the OS reclaims the memory at once."""
+    main = threading.main_thread()
+    if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)  # e.g. apply's workers still finishing a request: they are joined
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: console.py already said so
+            stream.flush()
+    os._exit(code)
