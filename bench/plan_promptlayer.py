@@ -1,6 +1,7 @@
 """`promptsync plan` on PromptLayer: requests and wall time for N templates x 3 release
 labels (list pages of 100, plus the unlabelled list for latest), against the naive approach —
 the official promptlayer SDK's `templates.get(name, {"label": L})` for each template and label.
+Each measured plan follows one untimed plan, so neither side meets a cold emulator.
 
 Run: .venv/bin/python -m bench.plan_promptlayer [--sizes 100 1000] [--latency-ms 0]
 """
@@ -152,6 +153,8 @@ def main() -> None:
             write_files(Path(tmp), n, changed_every=10)
             latency = ["--latency-ms", str(args.latency_ms)] if args.latency_ms else []
             with emulator("--db", db, *latency) as url:
+                run_plan(Path(tmp), url)  # warm-up, untimed: a registry is not cold
+                stats(url, reset=True)
                 plan_seconds, summary = run_plan(Path(tmp), url)
                 requests = stats(url)
                 stats(url, reset=True)
