@@ -70,6 +70,20 @@ def test_jinja2_syntax_error_points_at_its_line() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Hi {{ name | shout }}", "jinja2: No filter named 'shout'."),
+        ("{{ name is shouty }}", "jinja2: No test named 'shouty'."),
+    ],
+)
+def test_jinja2_unknown_filters_and_tests_are_template_errors(text: str, message: str) -> None:
+    # They parse; jinja2 rejects them when it compiles, which finding the variables does.
+    with pytest.raises(formats.TemplateError) as info:
+        formats.variables(text, "jinja2")
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
     ("text", "name", "fmt", "offset"),
     [
         ("a {x} b {y}", "y", "f-string", 8),
@@ -100,6 +114,7 @@ VALUES: dict[str, Any] = {
         ("Hi {{ name }} {{ missing }}|{{ missing.deeper }}|{{ user.email }}", "jinja2"),
         ("{% for i in items %}[{{ i }}]{% endfor %} {{ count + 1 }}", "jinja2"),
         ("{% if %} broken", "jinja2"),
+        ("Hi {{ name | shout }}", "jinja2"),
     ],
 )
 def test_bind_matches_promptlayers_renderer(text: str, fmt: str) -> None:

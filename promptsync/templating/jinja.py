@@ -31,13 +31,19 @@ def _line_start(text: str, lineno: int) -> int:
 
 
 def variables(text: str) -> VariableUse:
-    """Variables the template reads from its context (`meta.find_undeclared_variables`)."""
+    """Variables the template reads from its context (`meta.find_undeclared_variables`).
+
+    Finding them compiles the template, which is where jinja2 checks that every filter and
+    test exists (`{{ a | nosuch }}` parses, then fails to compile): both are template errors.
+    """
     try:
         tree = _ENVIRONMENT.parse(text)
-    except jinja2.TemplateSyntaxError as exc:
+        return VariableUse(required=frozenset(meta.find_undeclared_variables(tree)))
+    except jinja2.TemplateSyntaxError as exc:  # TemplateAssertionError is one too
         message = exc.message or str(exc)
         raise JinjaError(f"jinja2: {message}", _line_start(text, exc.lineno)) from None
-    return VariableUse(required=frozenset(meta.find_undeclared_variables(tree)))
+    except jinja2.TemplateError as exc:
+        raise JinjaError(f"jinja2: {exc.message or exc}", 0) from None
 
 
 def first_use(text: str, name: str) -> int:
