@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from promptsync.models import PromptFile
 from promptsync.provenance import is_provenance
 from promptsync.remote import LATEST, RemoteVersion, Snapshots
@@ -62,12 +60,6 @@ class PulledFile:
     schema_ref: str
 
 
-@dataclass(frozen=True)
-class Skipped:
-    template: str
-    reason: str
-
-
 def _variables(version: RemoteVersion) -> dict[str, Any] | None:
     names: list[str] = []
     fmt = formats.language(version.content.get("template_format"))
@@ -108,23 +100,15 @@ def document(version: RemoteVersion, environments: Sequence[str] | None) -> dict
     return {k: doc[k] for k in KEY_ORDER if doc[k] is not None}
 
 
-def _check(doc: dict[str, Any]) -> str | None:
-    """Why this document would not be a valid prompt file, if it would not."""
-    try:
-        PromptFile.model_validate(doc)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-    return None
-
-
 def pull_template(
     name: str,
     snapshots: Snapshots,
     managed: Sequence[str],
     stem: str,
     schema_ref: str,
-) -> tuple[list[PulledFile], Skipped | None]:
+) -> list[PulledFile]:
+    """The files of one template: whether `validate` accepts them is checked by the caller
+    (promptsync.workspace.valid_files), with validate's own rules."""
     groups: dict[tuple[str, str | None, str | None], tuple[RemoteVersion, list[str]]] = {}
     for env in managed:
         snapshot = snapshots.get(env)
@@ -139,14 +123,8 @@ def pull_template(
     if latest_key not in groups:
         docs.append(document(latest, None))
         labels.append(LATEST)
-    for doc in docs:
-        problem = _check(doc)
-        if problem:
-            return [], Skipped(name, f"cannot be written as a prompt file ({problem})")
     paths = [f"{stem}.yaml"] if len(docs) == 1 else [f"{stem}.{label}.yaml" for label in labels]
-    return [
-        PulledFile(name, path, doc, schema_ref) for path, doc in zip(paths, docs, strict=True)
-    ], None
+    return [PulledFile(name, path, doc, schema_ref) for path, doc in zip(paths, docs, strict=True)]
 
 
 def pull_all(
@@ -154,16 +132,12 @@ def pull_all(
     managed: Sequence[str],
     names: Sequence[str],
     schema_ref: str,
-) -> tuple[list[PulledFile], list[Skipped]]:
+) -> list[PulledFile]:
     folded: dict[str, int] = {}
     for name in names:
         folded[name.lower()] = folded.get(name.lower(), 0) + 1
     files: list[PulledFile] = []
-    skipped: list[Skipped] = []
     for name in sorted(names):
         stem = file_stem(name, folded_collision=folded[name.lower()] > 1)
-        pulled, skip = pull_template(name, snapshots, managed, stem, schema_ref)
-        files += pulled
-        if skip:
-            skipped.append(skip)
-    return files, skipped
+        files += pull_template(name, snapshots, managed, stem, schema_ref)
+    return files

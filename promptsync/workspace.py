@@ -21,6 +21,36 @@ def text_of(pulled: PulledFile) -> str:
     return prompt_file_text(pulled.document, pulled.schema_ref)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A template pull does not write, and why."""
+
+    template: str
+    reason: str
+
+
+def valid_files(
+    files: list[PulledFile], prompts_dir: Path, backend: str
+) -> tuple[list[PulledFile], list[Skipped]]:
+    """The files `validate` would accept, and the templates skipped because one of their files
+    would not (a template is written whole or not at all): text a registry serves, such as a
+    positional f-string field, can be a version no prompt file may declare."""
+    rejected: dict[str, str] = {}
+    for pulled in files:
+        if pulled.template in rejected:
+            continue
+        shown = display_path(prompts_dir / pulled.relative_path)
+        try:
+            parse_prompt(text_of(pulled).encode("utf-8"), shown, backend)
+        except LoadError as exc:
+            first = next(i for i in exc.issues if i.severity == "error")
+            rejected[pulled.template] = (
+                f"its version would not be a valid prompt file ({first.message})"
+            )
+    kept = [f for f in files if f.template not in rejected]
+    return kept, [Skipped(name, reason) for name, reason in rejected.items()]
+
+
 def existing_files(prompts_dir: Path, backend: str = "freeplay") -> dict[str, list[Path]]:
     """Template name → files already defining it (files that do not parse are left alone)."""
     found: dict[str, list[Path]] = {}

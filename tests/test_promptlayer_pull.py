@@ -131,3 +131,55 @@ def test_second_pull_writes_nothing(adopted: Path, run_cli: RunCli) -> None:
     code, out, _ = run_cli("pull")
     assert code == 0
     assert out.splitlines()[-1].endswith("0 created, 0 updated, 0 removed, 5 unchanged.")
+
+
+def test_versions_no_prompt_file_may_hold_are_skipped_so_the_project_still_plans(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> None:
+    with running_emulator(backend="promptlayer") as pl:
+        client = sdk(pl)
+        texts = {
+            "positional": ("Hi {0} and {user.name}", None),
+            "escaped": ("Hi {{name}}", None),
+            "unclosed": ("Hi {{ name }", "jinja2"),
+            "filter": ("Hi {{ name | shout }}", "jinja2"),
+            "fine": ("Hi {{ name | upper }}", "jinja2"),
+        }
+        for name, (text, fmt) in texts.items():
+            client.templates.publish(
+                {
+                    "prompt_name": name,
+                    "prompt_template": chat(msg("user", text, fmt)),
+                    "metadata": MODEL,
+                    "release_labels": ["prod"],
+                }
+            )
+        (isolated / "promptsync.yaml").write_text(
+            f"backend: promptlayer\napi_url: {pl.url}\nenvironments: [prod]\n", "utf-8"
+        )
+        monkeypatch.setenv("PROMPTLAYER_API_KEY", pl.api_key)
+        code, out, err = run_cli("pull")
+        assert code == 0, err
+        assert out.splitlines()[-1] == (
+            "Pulled 1 template(s) into 1 file(s): 1 created, 0 updated, 0 removed, 0 unchanged."
+        )
+        assert err.splitlines() == [
+            "warning: skipped escaped: its version would not be a valid prompt file"
+            " (messages[0].content: {{name}} in an f-string template is an escaped literal brace"
+            " (it renders as {name}), not a variable: write {name} for a variable, or set"
+            " template_format: jinja2)",
+            "warning: skipped filter: its version would not be a valid prompt file"
+            " (messages[0].content: jinja2: No filter named 'shout'.)",
+            "warning: skipped positional: its version would not be a valid prompt file"
+            " (messages[0].content: positional field {0}: PromptLayer fills named fields only,"
+            " and leaves the whole message unrendered otherwise)",
+            "warning: skipped unclosed: its version would not be a valid prompt file"
+            " (messages[0].content: jinja2: unexpected '}')",
+        ]
+        assert [p.name for p in (isolated / "prompts").iterdir()] == ["fine.yaml"]
+        code, _, err = run_cli("validate")
+        assert code == 0, err
+        code, out, err = run_cli("--no-color", "plan", "--detailed-exitcode")
+        assert code == 0, out + err
+        for name in ("escaped", "filter", "positional", "unclosed"):
+            assert f"  ? {name} (version " in out  # not adopted: orphans, as the docs say

@@ -250,3 +250,41 @@ def test_atomic_write_leaves_no_partial_file(
         write_atomically(target, "new content\n")
     assert target.read_text() == "original\n"
     assert [p.name for p in tmp_path.iterdir()] == ["a.yaml"]
+
+
+def test_a_version_validate_would_refuse_is_skipped_not_written(
+    isolated: Path, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> None:
+    base = f"/projects/{emulator.project_id}/prompt-templates"
+    for name, text in (("broken", "{{#items}}never closed"), ("fine", "Hi {{name}}")):
+        with emulator.client() as client:
+            r = client.post(
+                f"{base}/name/{name}/versions",
+                params={"create_template_if_not_exists": "true"},
+                json={
+                    "provider": "openai",
+                    "model": "gpt-4o",
+                    "environments": ["prod"],
+                    "template_messages": [{"role": "user", "content": text}],
+                },
+            )
+        assert r.status_code == 201, r.text
+    (isolated / "promptsync.yaml").write_text(
+        f"project_id: {emulator.project_id}\napi_url: {emulator.url}\nenvironments: [prod]\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FREEPLAY_API_KEY", emulator.api_key)
+    code, out, err = run_cli("pull")
+    assert code == 0, err
+    assert out.endswith(
+        "Pulled 1 template(s) into 1 file(s): 1 created, 0 updated, 0 removed, 0 unchanged.\n"
+    )
+    assert err.startswith(
+        "warning: skipped broken: its version would not be a valid prompt file"
+        " (messages[0].content:"
+    )
+    assert [p.name for p in (isolated / "prompts").iterdir()] == ["fine.yaml"]
+    assert run_cli("validate")[0] == 0
+    code, out, _ = run_cli("--no-color", "plan", "--detailed-exitcode")
+    assert code == 0
+    assert "  ? broken (version " in out

@@ -15,7 +15,7 @@ from promptsync.project import Selection, matches
 from promptsync.pull import pull_all
 from promptsync.remote import LATEST
 from promptsync.settings import Settings, load_settings
-from promptsync.workspace import existing_files, file_changes, write_changes
+from promptsync.workspace import existing_files, file_changes, valid_files, write_changes
 
 
 def _managed(settings: Settings, chosen: Sequence[str]) -> list[str]:
@@ -53,7 +53,8 @@ def run_pull(
     unmatched = [p for p in selection.templates if not any(matches(n, [p]) for n in latest.names())]
     if unmatched:
         raise PromptsyncError(f"--template {unmatched[0]!r}: matches no remote template")
-    files, skipped = pull_all(snapshots, managed, names, _schema_ref(settings))
+    pulled = pull_all(snapshots, managed, names, _schema_ref(settings))
+    files, skipped = valid_files(pulled, settings.prompts_dir, settings.config.backend)
     changes, same = file_changes(settings.prompts_dir, files, existing)
     conflicts = [display_path(c.path) for c in changes if c.symbol != "+"]
     if conflicts and not force:
