@@ -25,6 +25,7 @@ from promptsync.options import (
     env_option,
     impact,
     impact_options,
+    not_empty,
     parallelism_option,
     remote,
     remote_options,
@@ -55,6 +56,7 @@ def _color_enabled(no_color: bool) -> bool:
     "--config",
     "config",
     metavar="PATH",
+    callback=not_empty,
     help="Config file (default: promptsync.yaml"
     " found by walking up from the current directory, or $PROMPTSYNC_CONFIG).",
 )
@@ -97,6 +99,7 @@ def schema(kind: str) -> int:
     default=".",
     show_default=True,
     metavar="PATH",
+    callback=not_empty,
     help="Where to create the files.",
 )
 @click.option(
@@ -118,7 +121,12 @@ def init(directory: str, backend: str) -> int:
 @cli.command()
 @env_option
 @template_option
-@click.option("--out", metavar="FILE", help="Also write the plan as JSON to FILE (for apply).")
+@click.option(
+    "--out",
+    metavar="FILE",
+    callback=not_empty,
+    help="Also write the plan as JSON to FILE (for apply).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -153,7 +161,7 @@ def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw
 
 
 @cli.command()
-@click.argument("planfile", required=False, metavar="[PLANFILE]")
+@click.argument("planfile", required=False, metavar="[PLANFILE]", callback=not_empty)
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @parallelism_option
 @env_option
@@ -215,7 +223,12 @@ def pull(g: Globals, /, force: bool, **kw: Any) -> int:
     metavar="NAME=VALUE",
     help="A variable (repeatable; values are strings).",
 )
-@click.option("--vars-file", metavar="PATH", help="YAML or JSON mapping of variables.")
+@click.option(
+    "--vars-file",
+    metavar="PATH",
+    callback=not_empty,
+    help="YAML or JSON mapping of variables.",
+)
 @click.option("--flavor", metavar="FLAVOR", help="Provider format (default: from the provider).")
 @click.option(
     "--use-examples",
@@ -254,6 +267,7 @@ def render_command(g: Globals, /, name: str, **options: Any) -> int:
     default=".promptsync/emulator.sqlite",
     show_default=True,
     metavar="PATH|:memory:",
+    callback=not_empty,
     help="SQLite file holding the state.",
 )
 @click.option(
@@ -327,6 +341,7 @@ def render_command(g: Globals, /, name: str, **options: Any) -> int:
 @click.option(
     "--ready-file",
     metavar="PATH",
+    callback=not_empty,
     help="Write the base URL to this file once listening (for scripts).",
 )
 def emulator(**options: Any) -> int:

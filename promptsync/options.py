@@ -11,11 +11,20 @@ import click
 F = Callable[..., Any]
 
 
+def not_empty(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    """An empty value is an error, never the same as leaving the option out: `apply "$PLAN"`
+    with PLAN unset must not plan and apply the files instead of the reviewed plan."""
+    if value == "" or (isinstance(value, tuple) and "" in value):
+        raise click.BadParameter("is empty (an unset variable?); give a value or leave it out")
+    return value
+
+
 def remote_options(fn: F) -> F:
     """Options of the commands that talk to the registry."""
     fn = click.option(
         "--api-key-file",
         metavar="PATH",
+        callback=not_empty,
         help="Read the API key from this file instead of the environment"
         " (FREEPLAY_API_KEY / PROMPTLAYER_API_KEY).",
     )(fn)
@@ -36,17 +45,23 @@ def remote_options(fn: F) -> F:
 
 
 env_option = click.option(
-    "--env", multiple=True, metavar="ENV", help="Only act on this managed environment (repeatable)."
+    "--env",
+    multiple=True,
+    metavar="ENV",
+    callback=not_empty,
+    help="Only act on this managed environment (repeatable).",
 )
 template_option = click.option(
     "--template",
     multiple=True,
     metavar="GLOB",
+    callback=not_empty,
     help="Only templates whose name matches (repeatable).",
 )
 changed_since_option = click.option(
     "--changed-since",
     metavar="REF",
+    callback=not_empty,
     help="Only templates whose files changed since this git revision.",
 )
 parallelism_option = click.option(
@@ -143,7 +158,7 @@ def plan_arguments(**kw: Any) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("planfile", required=False)
+@click.argument("planfile", required=False, callback=not_empty)
 @parallelism_option
 @env_option
 @template_option

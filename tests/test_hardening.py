@@ -373,6 +373,33 @@ def test_odd_flags_get_clear_answers(project: Path, run_cli: RunCli) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["apply", "", "--auto-approve"], "[PLANFILE]"),
+        (["plan", "--out", ""], "--out"),
+        (["--config", "", "validate"], "--config"),
+        (["plan", "--api-key-file", ""], "--api-key-file"),
+        (["plan", "--env", "prod", "--env", ""], "--env"),
+        (["plan", "--template", ""], "--template"),
+        (["plan", "--changed-since", ""], "--changed-since"),
+        (["render", "album_bot", "--vars-file", ""], "--vars-file"),
+    ],
+)
+def test_an_empty_value_is_an_error_not_an_absent_option(
+    project: Path, emulator: RunningEmulator, run_cli: RunCli, args: list[str], name: str
+) -> None:
+    # `apply "$PLAN" --auto-approve` with PLAN unset must not apply the files unreviewed.
+    emulator.stats.reset()
+    code, out, err = run_cli(*args)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: Invalid value for '{name}': is empty (an unset variable?); give a value or"
+        " leave it out\n"
+    )
+    assert emulator.stats.count() == 0  # nothing was read, nothing was written
+
+
 def test_plan_json_answers_in_json_on_error(
     project: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
