@@ -51,8 +51,27 @@ def tampered(plan: Plan) -> list[str]:
     if set(plan.remote_fingerprint) != {LATEST, *plan.environments}:
         problems.append("remote_fingerprint does not cover latest and every managed environment")
     managed = set(plan.environments)
+    counted = {
+        "create": sum("create" in c.actions for c in plan.changes),
+        "update": sum("update" in c.actions for c in plan.changes),
+        "promote": sum("promote" in c.actions for c in plan.changes),
+        "breaking": sum(len(c.breaking) for c in plan.changes),
+    }
+    summary = plan.summary.model_dump()
+    wrong = [k for k, n in counted.items() if summary[k] != n]
+    if wrong:
+        problems.append(f"the summary's {', '.join(wrong)} count does not match its changes")
     for change in plan.changes:
         shown = change.environments
+        deployed = {e for op in change.operations for e in op.environments}
+        creates = any(isinstance(op, CreateVersion) for op in change.operations)
+        for env in shown:
+            if env == LATEST and not creates:
+                problems.append(f"{change.name}: latest is shown changing, but nothing creates")
+            elif env != LATEST and env not in deployed:
+                problems.append(
+                    f"{change.name}: {env} is shown changing, but no operation acts on it"
+                )
         for op in change.operations:
             where = f"{change.name}: {op.op}"
             if (op.kind, op.name) != (change.kind, change.name):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,24 @@ from promptsync.emulator import RunningEmulator, running_emulator
 
 REPO = Path(__file__).resolve().parent.parent
 RunCli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture(autouse=True)
+def _plans_pass_their_own_edit_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every plan promptsync makes in any test is one `apply PLANFILE` accepts unedited: the
+    edit check (promptsync.saved.tampered) never refuses a plan the planner made."""
+    from promptsync import jobs
+    from promptsync.plan_models import Plan
+    from promptsync.saved import tampered
+
+    make_plan = jobs.make_plan
+
+    def checked(*args: Any, **kwargs: Any) -> Plan:
+        plan = make_plan(*args, **kwargs)
+        assert tampered(plan) == []
+        return plan
+
+    monkeypatch.setattr(jobs, "make_plan", checked)
 
 
 @pytest.fixture

@@ -520,6 +520,14 @@ def _promotion_plan(root: Path, run_cli: RunCli) -> dict[str, object]:
             lambda p: p["changes"][0]["operations"][0]["environments"].append("dev"),
             "a: deploy_version: dev is deployed without a change shown",
         ),
+        (  # shown, but not done: apply would stop half-way and fail verification
+            lambda p: p["changes"][0]["operations"][0]["environments"].remove("prod"),
+            "a: prod is shown changing, but no operation acts on it",
+        ),
+        (
+            lambda p: p.update(changes=[]),
+            "the summary's promote count does not match its changes",
+        ),
     ],
 )
 def test_edited_targets_of_a_saved_plan_are_refused(
