@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import gc
 import os
 import signal
@@ -42,12 +43,13 @@ class Globals:
 
 
 _state = {"verbose": 0}
+_WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT}
 
 
 def _color_enabled(no_color: bool) -> bool:
     if no_color or "NO_COLOR" in os.environ:
         return False
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -378,6 +380,20 @@ def _usage_hint(exc: click.ClickException) -> str:
 
 
 def _run(argv: list[str] | None) -> int:
+    """Run one command; output that could not be written (other than to a reader that went
+    away) fails it, after the work is done."""
+    from promptsync import console
+
+    console.reset()
+    code = _outcome(argv)
+    lost = console.failure()
+    if lost and code != 130:
+        console.err(f"error: {lost}")
+        return 1
+    return code
+
+
+def _outcome(argv: list[str] | None) -> int:
     from promptsync import console
     from promptsync.errors import PromptsyncError, messages
     from promptsync.interrupts import Interrupted
@@ -400,6 +416,12 @@ def _run(argv: list[str] | None) -> int:
             console.err(line)
         return 1
     except BrokenPipeError:  # a reader that went away, outside promptsync's own writes
+        return 1
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRORS:
+            raise
+        # click's own output (--help, --version) to a full disk or a failing device.
+        console.err(f"error: cannot write output: {exc.strerror}")
         return 1
     except Exception as exc:  # a bug: one line unless -v
         if _state["verbose"]:

@@ -1,7 +1,10 @@
 """Writing to the terminal, safely: a reader that went away never changes what gets done.
 
 `promptsync apply … | head -2` closes stdout early; the work still finishes and the exit code
-still says how it went. Once a stream is found closed, later writes to it are dropped.
+still says how it went. Once a stream is found closed, later writes to it are dropped. A stream
+that was closed before promptsync started (`>&-`: Python's `sys.stdout` is None) is treated the
+same way. A write that fails for another reason (a full disk: `> /dev/full`) is not a reader
+going away: the work still finishes, then the command fails (`failure()`).
 """
 
 from __future__ import annotations
@@ -12,16 +15,19 @@ import sys
 from typing import TextIO
 
 _closed: set[int] = set()
+_failed: dict[str, str] = {}  # stream name → why a write to it failed
 
 
-def _write(stream: TextIO, text: str) -> None:
-    if id(stream) in _closed:
+def _write(stream: TextIO | None, text: str, name: str) -> None:
+    if stream is None or id(stream) in _closed:
         return
     try:
         stream.write(text)
         stream.flush()
-    except (BrokenPipeError, ValueError, OSError):
+    except (BrokenPipeError, ValueError, OSError) as exc:
         _closed.add(id(stream))
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            _failed.setdefault(name, exc.strerror or type(exc).__name__)
         # Point the descriptor at /dev/null, so the interpreter's final flush cannot fail.
         with contextlib.suppress(OSError, ValueError, AttributeError):
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -31,9 +37,22 @@ def _write(stream: TextIO, text: str) -> None:
 
 def out(text: str) -> None:
     """Write to stdout (the text as given: end lines yourself)."""
-    _write(sys.stdout, text)
+    _write(sys.stdout, text, "stdout")
 
 
 def err(text: str) -> None:
     """Write one line to stderr."""
-    _write(sys.stderr, text + "\n")
+    _write(sys.stderr, text + "\n", "stderr")
+
+
+def failure() -> str | None:
+    """Why output was lost, when a write failed for a reason other than a closed reader."""
+    if not _failed:
+        return None
+    return "; ".join(f"cannot write to {name}: {why}" for name, why in sorted(_failed.items()))
+
+
+def reset() -> None:
+    """Forget closed and failed streams (for in-process callers running several commands)."""
+    _closed.clear()
+    _failed.clear()

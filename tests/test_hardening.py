@@ -356,6 +356,60 @@ def test_apply_into_a_closed_pipe_still_applies_everything(
         assert len(versions_by_template(fp)) == 27
 
 
+def _run_with(cwd: Path, key: str, *args: str, **streams: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "promptsync", *args],
+        cwd=cwd,
+        env={**os.environ, "FREEPLAY_API_KEY": key},
+        text=True,
+        timeout=120,
+        check=False,
+        **streams,
+    )
+
+
+def test_streams_closed_before_the_start_change_nothing(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `>&-`: the child's descriptor is closed, so Python's sys.stdout (or sys.stderr) is None.
+    with running_emulator() as fp:
+        make_project(isolated, fp, monkeypatch)
+        done = _run_with(
+            isolated,
+            fp.api_key,
+            "plan",
+            stderr=subprocess.PIPE,
+            preexec_fn=lambda: os.close(1),
+        )
+        assert (done.returncode, done.stderr) == (0, "")
+        done = _run_with(
+            isolated,
+            fp.api_key,
+            "apply",
+            "--auto-approve",
+            stdout=subprocess.PIPE,
+            preexec_fn=lambda: os.close(2),
+        )
+        assert done.returncode == 0
+        assert done.stdout.splitlines()[-1].startswith("Apply complete: ")
+        assert versions_by_template(fp)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_lost_to_a_full_disk_fails_the_command(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_emulator() as fp:
+        make_project(isolated, fp, monkeypatch)
+        for args in (["plan"], ["validate"], ["--version"]):
+            with Path("/dev/full").open("w") as full:
+                done = _run_with(isolated, fp.api_key, *args, stdout=full, stderr=subprocess.PIPE)
+            assert done.returncode == 1, args
+            assert done.stderr.startswith("error: cannot write"), done.stderr
+            assert done.stderr.endswith(": No space left on device\n")
+            assert "Traceback" not in done.stderr
+
+
 # rough edges -----------------------------------------------------------------------------------
 
 

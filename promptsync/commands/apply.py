@@ -21,8 +21,8 @@ PROMPT = "Apply these changes? [y/N] "
 ALREADY_APPLIED = "The saved plan is already applied: the remote serves what it planned."
 
 
-def confirm(stdin: TextIO, out: TextIO) -> None:
-    if not stdin.isatty():
+def confirm(stdin: TextIO | None, out: TextIO | None) -> None:
+    if stdin is None or out is None or not stdin.isatty():
         raise PromptsyncError(
             "refusing to apply without confirmation: no terminal to ask on;"
             " pass --auto-approve (or apply a reviewed plan file)"
