@@ -26,7 +26,14 @@ from promptsync.locate import describe, hint, mark
 from promptsync.prompt_files import FoundFile, display_path, find_prompt_files, walk_prompts
 from promptsync.rules import CREDENTIAL_KEY
 from promptsync.shape import config_ok, environment_ok, prompt_file_ok, template_name_ok
-from promptsync.yamlread import LIBYAML, MAX_BYTES, Document, parse_document, size_error
+from promptsync.yamlread import (
+    CONFIG_FIELDS,
+    LIBYAML,
+    MAX_BYTES,
+    Document,
+    parse_document,
+    size_error,
+)
 
 if TYPE_CHECKING:
     from promptsync.desired import LoadedPrompts, PromptSource
@@ -314,7 +321,7 @@ def parse_config(raw: bytes, path: str) -> Config:
     from promptsync.model_issues import config_keys, validate_model
     from promptsync.models import Config
 
-    doc = parse_document(raw, path)
+    doc = parse_document(raw, path, CONFIG_FIELDS)
     if doc.issues:
         raise LoadError(doc.issues)
     issues = _credential_issues(doc)
@@ -336,7 +343,7 @@ def quick_config(raw: bytes, path: str) -> dict[str, Any] | None:
     """The config's data when it is certainly valid, read without pydantic; None when only
     `parse_config` can say what is wrong with it."""
     try:
-        doc = parse_document(raw, path)
+        doc = parse_document(raw, path, CONFIG_FIELDS)
     except LoadError:
         return None
     return doc.data if LIBYAML and not doc.issues and config_ok(doc.data) else None

@@ -35,6 +35,9 @@ from promptsync.yamlmarks import (
     record,
 )
 
+PROMPT_FIELDS = "a mapping of prompt fields"
+CONFIG_FIELDS = "a mapping of settings (see docs/cli.md)"
+
 __all__ = [
     "LIBYAML",
     "MAX_BYTES",
@@ -97,7 +100,8 @@ class Document:
     @property
     def marks(self) -> Marks:
         if self._marks is None:  # the fast path kept none: parse again, recording them
-            self._marks = record(self, _compose(self))[1]
+            # It parsed before, so it is not empty: `expected` is never used here.
+            self._marks = record(self, _compose(self, PROMPT_FIELDS))[1]
         return self._marks
 
     @property
@@ -206,13 +210,13 @@ def _yaml11_break_note(doc: Document) -> str:
     )
 
 
-def _compose(doc: Document) -> yaml.Node:
+def _compose(doc: Document, expected: str) -> yaml.Node:
     try:
         root = yaml.compose(doc.text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, doc) from None
     if root is None:
-        raise fail(doc.path, 0, 0, "file is empty; expected a mapping of prompt fields")
+        raise fail(doc.path, 0, 0, f"file is empty; expected {expected}")
     return root
 
 
@@ -262,26 +266,27 @@ def _plain(node: yaml.Node, depth: int) -> Any:
     raise _Unusual
 
 
-def parse_document(raw: bytes, path: str) -> Document:
+def parse_document(raw: bytes, path: str, expected: str = PROMPT_FIELDS) -> Document:
     """Parse one YAML file. Raises LoadError when it cannot be read at all; problems that still
-    leave data to check (duplicate keys, tabs) are in `issues`."""
+    leave data to check (duplicate keys, tabs) are in `issues`. `expected` says what an empty
+    file should have held."""
     doc = Document(path=path, text=_decode(raw, path), data=None)
     _check_flow_depth(doc.text, path)
     # Anchors (`&`) can make aliases and tabs need span bookkeeping: both go the careful way.
     if "&" not in doc.text and "\t" not in doc.text:
         try:
-            doc.data = _plain(_compose(doc), 0)
+            doc.data = _plain(_compose(doc, expected), 0)
         except _Unusual:
             pass
         else:
             return doc
-    doc.data, doc._marks, doc.issues = record(doc, _compose(doc))
+    doc.data, doc._marks, doc.issues = record(doc, _compose(doc, expected))
     return doc
 
 
-def read_document(raw: bytes, path: str) -> Document:
+def read_document(raw: bytes, path: str, expected: str = PROMPT_FIELDS) -> Document:
     """Parse one YAML file. Raises LoadError (with every issue found) on any problem."""
-    doc = parse_document(raw, path)
+    doc = parse_document(raw, path, expected)
     if doc.issues:
         raise LoadError(doc.issues)
     return doc

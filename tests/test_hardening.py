@@ -454,6 +454,18 @@ def test_an_empty_value_is_an_error_not_an_absent_option(
     assert emulator.stats.count() == 0  # nothing was read, nothing was written
 
 
+def test_an_empty_config_or_variables_file_is_named_for_what_it_is(
+    project: Path, run_cli: RunCli
+) -> None:
+    (project / "empty.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    assert run_cli("--config", "empty.yaml", "validate")[2].startswith(
+        "error: empty.yaml:1:1: file is empty; expected a mapping of settings"
+    )
+    assert run_cli("render", "album_bot", "--env", "prod", "--vars-file", "empty.yaml")[2] == (
+        "error: empty.yaml:1:1: file is empty; expected a mapping of variables\n"
+    )
+
+
 def test_plan_json_answers_in_json_on_error(
     project: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -49,7 +49,7 @@ def read_variables(vars_file: str | None, pairs: tuple[str, ...]) -> dict[str, A
             raw = Path(vars_file).read_bytes()
         except OSError as exc:
             raise PromptsyncError(f"--vars-file: cannot read {vars_file}: {exc.strerror}") from None
-        data = read_document(raw, display_path(Path(vars_file))).data
+        data = read_document(raw, display_path(Path(vars_file)), "a mapping of variables").data
         if not isinstance(data, dict):
             raise PromptsyncError(f"--vars-file {vars_file}: expected a mapping of variables")
         values.update(data)
