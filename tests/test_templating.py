@@ -38,6 +38,8 @@ def test_fstring_variables(text: str, names: set[str]) -> None:
         ("Hi {}", "positional field {}:", 3),
         ("Pad {x:{width}}", "field {x:{width}}: a field inside a format spec", 4),
         ('As {"a": 1}', 'field {"a": 1}: \'"a"\' is not a variable name', 3),
+        ("On {day!x}", "field {day!x}: !x is not a conversion (str.format knows !r, !s", 3),
+        ("On {day:%Y}", "field {day:%Y}: the format spec '%Y' fits no text or number", 3),
     ],
 )
 def test_fstring_validation_errors(text: str, message: str, position: int) -> None:
@@ -45,6 +47,15 @@ def test_fstring_validation_errors(text: str, message: str, position: int) -> No
         formats.validated(text, "f-string")
     assert str(info.value).startswith(message)
     assert info.value.position == position
+
+
+def test_fstring_specs_some_value_accepts_are_fine() -> None:
+    assert formats.validated("{n:03d} {x:>10} {p:.1%} {t!r:^8}", "f-string").required == {
+        "n",
+        "x",
+        "p",
+        "t",
+    }
 
 
 def test_fstring_literal_braces_that_are_not_mustache_are_fine() -> None:
@@ -111,6 +122,8 @@ VALUES: dict[str, Any] = {
         ("Hi {name}, {count:03d} {missing}|{none}|{items}", "f-string"),
         ("{{literal}} {name!r}", "f-string"),
         ("{user.email} leaves the text unrendered", "f-string"),
+        ("{name!x} leaves the text unrendered", "f-string"),
+        ("{name:%Y} leaves the text unrendered", "f-string"),
         ("Hi {{ name }} {{ missing }}|{{ missing.deeper }}|{{ user.email }}", "jinja2"),
         ("{% for i in items %}[{{ i }}]{% endfor %} {{ count + 1 }}", "jinja2"),
         ("{% if %} broken", "jinja2"),

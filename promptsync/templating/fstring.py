@@ -53,17 +53,29 @@ def _scan(text: str) -> tuple[list[int], list[int], int | None]:
     return fields, escapes, None
 
 
-def _fields(text: str) -> list[tuple[int, str, str]]:
-    """(offset, field name, format spec) of every replacement field; raises FStringError."""
+def _fields(text: str) -> list[tuple[int, str, str, str | None]]:
+    """(offset, field name, format spec, conversion) of every replacement field; raises
+    FStringError."""
     offsets, _escapes, error_at = _scan(text)
     try:
-        parsed = [(name, spec or "") for _lit, name, spec, _conv in Formatter().parse(text)]
+        parsed = [(name, spec or "", conv) for _lit, name, spec, conv in Formatter().parse(text)]
     except ValueError as exc:
         raise FStringError(f"not a valid f-string template: {exc}", error_at or 0) from None
-    named = [(name, spec) for name, spec in parsed if name is not None]
+    named = [(name, spec, conv) for name, spec, conv in parsed if name is not None]
     if len(named) != len(offsets):  # the scanner only locates; the parser decides
         offsets = [0] * len(named)
-    return [(at, name, spec) for at, (name, spec) in zip(offsets, named, strict=True)]
+    return [(at, *field) for at, field in zip(offsets, named, strict=True)]
+
+
+def _fits_no_value(spec: str) -> bool:
+    """A format spec that no text and no number accepts (`{x:%Y}`): str.format fails."""
+    for sample in ("", 0, 0.0):
+        try:
+            format(sample, spec)
+        except (ValueError, TypeError):
+            continue
+        return False
+    return True
 
 
 def _root(name: str) -> str:
@@ -72,14 +84,14 @@ def _root(name: str) -> str:
 
 def variables(text: str) -> VariableUse:
     """Names the text's fields use (raises FStringError when it does not parse)."""
-    names = {_root(name) for _at, name, _spec in _fields(text)}
+    names = {_root(name) for _at, name, _spec, _conv in _fields(text)}
     return VariableUse(required=frozenset(n for n in names if n and not n.isdigit()))
 
 
 def validated(text: str) -> VariableUse:
     """Like `variables`, but a field PromptLayer cannot fill, or mustache syntax, is an error."""
-    for at, name, spec in _fields(text):
-        field = "{" + name + (":" + spec if spec else "") + "}"
+    for at, name, spec, conv in _fields(text):
+        field = "{" + name + (f"!{conv}" if conv else "") + (":" + spec if spec else "") + "}"
         if not name or name.isdigit():
             raise FStringError(
                 f"positional field {field}: PromptLayer fills named fields only, and leaves"
@@ -104,6 +116,18 @@ def validated(text: str) -> VariableUse:
                 " and leaves the whole message unrendered",
                 at,
             )
+        if conv is not None and conv not in ("r", "s", "a"):
+            raise FStringError(
+                f"field {field}: !{conv} is not a conversion (str.format knows !r, !s and !a);"
+                " it leaves the whole message unrendered",
+                at,
+            )
+        if spec and _fits_no_value(spec):
+            raise FStringError(
+                f"field {field}: the format spec {spec!r} fits no text or number, so"
+                " str.format fails and PromptLayer leaves the whole message unrendered",
+                at,
+            )
     _offsets, escapes, _error = _scan(text)
     for at in escapes:
         match = _MUSTACHE_TAG.match(text, at)
@@ -124,4 +148,4 @@ def first_use(text: str, name: str) -> int:
         fields = _fields(text)
     except FStringError:
         return 0
-    return next((at for at, field, _spec in fields if _root(field) == name), 0)
+    return next((at for at, field, _spec, _conv in fields if _root(field) == name), 0)
