@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,3 +55,17 @@ def messages(exc: PromptsyncError) -> list[str]:
     if isinstance(exc, Problems):
         return [f"error: {p}" for p in exc.problems]
     return [f"error: {exc}"]
+
+
+def error_json(exc: BaseException) -> str:
+    """What `--format json` answers instead of a result: the lines the CLI prints for the error
+    (an interruption too), as JSON."""
+    from promptsync.interrupts import Interrupted
+
+    if isinstance(exc, Interrupted):
+        lines = ["error: interrupted"]
+    elif isinstance(exc, PromptsyncError):
+        lines = messages(exc)
+    else:
+        lines = [f"error: {exc}"]
+    return json.dumps({"error": {"messages": lines}}, indent=2) + "\n"

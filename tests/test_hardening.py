@@ -246,6 +246,15 @@ def test_ctrl_c_during_plan_exits_130(isolated: Path, monkeypatch: pytest.Monkey
         assert proc.returncode == 130
         assert err == "error: interrupted\n"
         assert out == ""
+        # A machine reader still gets a JSON answer, as for any other error.
+        for args in (["plan", "--format", "json"], ["apply", "--auto-approve", "--format", "json"]):
+            proc = _promptsync(isolated, *args, key=fp.api_key)
+            time.sleep(1.5)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 130, args
+            assert json.loads(out) == {"error": {"messages": ["error: interrupted"]}}
+            assert err == "error: interrupted\n"
 
 
 # 5. terminal control characters ---------------------------------------------------------------

@@ -12,7 +12,8 @@ from promptsync import console
 from promptsync.deployment import NO_CHANGES_JSON, deploy
 from promptsync.display.report import report_text
 from promptsync.display.text import plan_text
-from promptsync.errors import PromptsyncError, messages
+from promptsync.errors import PromptsyncError, error_json
+from promptsync.interrupts import Interrupted
 from promptsync.jobs import RemoteOptions
 from promptsync.plan_models import Plan
 from promptsync.project import Selection
@@ -68,9 +69,9 @@ def run_apply(
             approve=None if planfile or auto_approve else approve,
             on_retry=console.err if verbose else None,
         )
-    except PromptsyncError as exc:
+    except (PromptsyncError, Interrupted) as exc:
         if not text:  # a machine reader gets a JSON answer either way
-            console.out(json.dumps({"error": {"messages": messages(exc)}}, indent=2) + "\n")
+            console.out(error_json(exc))
         raise
     if done.report is None:
         if not text:

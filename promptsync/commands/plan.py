@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from promptsync import console
 from promptsync.display.formats import plan_output
-from promptsync.errors import PromptsyncError, messages
+from promptsync.errors import PromptsyncError, error_json
 from promptsync.files import write_atomically
+from promptsync.interrupts import Interrupted
 from promptsync.jobs import RemoteOptions, start_planning
 from promptsync.project import Selection
 from promptsync.sampling import ImpactOptions
@@ -37,9 +37,9 @@ def run_plan(
             plan = planning.plan(selection, impact)
         finally:
             planning.close()
-    except PromptsyncError as exc:
+    except (PromptsyncError, Interrupted) as exc:
         if fmt == "json":  # a machine reader gets a JSON answer either way
-            console.out(json.dumps({"error": {"messages": messages(exc)}}, indent=2) + "\n")
+            console.out(error_json(exc))
         raise
     if out:
         write_atomically(Path(out), plan.model_dump_json(indent=2) + "\n")
