@@ -144,7 +144,11 @@ def make_plan(
         changes=body.changes,
         orphans=body.orphans,
         unclaimed=body.unclaimed,
-        warnings=[*body.warnings, *(str(w) for w in project.loaded.warnings)],
+        warnings=[
+            *body.warnings,
+            *_partial(selection),
+            *(str(w) for w in project.loaded.warnings),
+        ],
     )
     if impact is None:
         return plan
@@ -152,6 +156,22 @@ def make_plan(
 
     config = project.settings.config.impact
     return with_impact(plan, snapshots, call_sampler(backend), impact, config, datetime.now(UTC))
+
+
+def _partial(selection: Selection) -> list[str]:
+    """A filtered plan says so, as Terraform's -target does: "No changes" covers only what was
+    compared."""
+    parts = [
+        *(["--env " + " ".join(selection.environments)] if selection.environments else []),
+        *(["--template " + " ".join(selection.templates)] if selection.templates else []),
+        *([f"--changed-since {selection.changed_since}"] if selection.changed_since else []),
+    ]
+    if not parts:
+        return []
+    return [
+        f"a partial plan ({'; '.join(parts)}): what it leaves out was not compared and may"
+        " still differ"
+    ]
 
 
 def _check_globs(selection: Selection, names: set[str]) -> None:

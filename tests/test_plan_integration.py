@@ -395,6 +395,21 @@ def test_template_glob(project: Path, run_cli: RunCli) -> None:
     assert plan["summary"]["no_op"] == 0
 
 
+def test_a_filtered_plan_says_it_is_partial(
+    project: Path, emulator: RunningEmulator, run_cli: RunCli
+) -> None:
+    execute(emulator, plan_json(run_cli))
+    (project / "prompts" / "weather_agent.yaml").unlink()  # now an orphan: a difference
+    code, out, _ = run_cli("--no-color", "plan", "--template", "album_*", "--env", "prod")
+    assert code == 0
+    assert out.endswith(
+        "Warnings:\n  ! a partial plan (--env prod; --template album_*): what it leaves out was"
+        " not compared and may still differ\n\nNo changes. Your prompts match the remote.\n"
+    )
+    code, out, _ = run_cli("--no-color", "plan")
+    assert "partial" not in out
+
+
 def test_env_filter(project: Path, run_cli: RunCli) -> None:
     plan = plan_json(run_cli, "--env", "prod")
     assert {env for c in plan["changes"] for env in c["environments"]} == {"prod"}
