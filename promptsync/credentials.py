@@ -12,10 +12,11 @@ from promptsync.errors import PromptsyncError
 class ApiKey:
     """The API key. Its repr and str never show the value, so it cannot leak by accident."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_value", "source")
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, source: str = "the API key") -> None:
         self._value = value
+        self.source = source  # where it came from, for hints: FREEPLAY_API_KEY, --api-key-file …
 
     def reveal(self) -> str:
         return self._value
@@ -43,7 +44,7 @@ def check_key(value: str, source: str) -> ApiKey:
                 f"{source}: the API key contains {_describe(char)} (character {index + 1} of"
                 f" {len(value)}); keys are printable ASCII without spaces — check how it was set"
             )
-    return ApiKey(value)
+    return ApiKey(value, source)
 
 
 def read_api_key(environ: Mapping[str, str], key_file: str | None, variable: str) -> ApiKey | None:

@@ -483,6 +483,11 @@ def test_plan_json_answers_in_json_on_error(
     assert code == 1
     assert json.loads(out)["error"]["messages"] == err.splitlines()
     assert "(check FREEPLAY_API_KEY)" in err
+    # A key from a file: the hint names the file, not the variable.
+    (project / "key.txt").write_text("wrong-too\n", encoding="utf-8")
+    code, _, err = run_cli("plan", "--api-key-file", "key.txt")
+    assert code == 1
+    assert err.rstrip().endswith("(check --api-key-file key.txt)")
 
 
 def test_no_config_anywhere_hints_at_init(isolated: Path, run_cli: RunCli) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -95,7 +96,7 @@ def mocked(handler: Any) -> FreeplayBackend:
     session = HttpSession(
         "http://fp.test/api/v2",
         {"Authorization": "Bearer k"},
-        hint=_hint,
+        hint=partial(_hint, "FREEPLAY_API_KEY"),
         retry_delay=0,
         transport=httpx.MockTransport(handler),
     )

@@ -58,9 +58,9 @@ def quote_name(name: str) -> str:
     return quote(name, safe="").replace(".", "%2E")
 
 
-def _hint(status: int, message: str) -> str:
+def _hint(key_source: str, status: int, message: str) -> str:
     if status == 401:
-        return " (check FREEPLAY_API_KEY)"
+        return f" (check {key_source})"
     if status == 404 and "project" in message.lower():
         return " (check project_id)"
     return ""
@@ -95,7 +95,7 @@ class FreeplayBackend:
             api_base(api_url, project_id),
             {"Authorization": f"Bearer {api_key.reveal()}"},
             secrets=(api_key.reveal(),),
-            hint=_hint,
+            hint=partial(_hint, api_key.source),
             timeout=timeout,
             retry_delay=retry_delay,
             on_retry=on_retry,

@@ -50,9 +50,9 @@ LOOKBACK = 5  # versions re-read after an ambiguous publish, when others publish
 PUBLISH = "/rest/prompt-templates"
 
 
-def _hint(status: int, message: str) -> str:
+def _hint(key_source: str, status: int, message: str) -> str:
     if status == 401:
-        return " (check PROMPTLAYER_API_KEY)"
+        return f" (check {key_source})"
     if status == 403:
         return " (the API key's workspace may not use this)"
     return ""
@@ -88,7 +88,7 @@ class PromptLayerBackend:
             api_url,
             {"X-API-KEY": api_key.reveal()},
             secrets=(api_key.reveal(),),
-            hint=_hint,
+            hint=partial(_hint, api_key.source),
             timeout=timeout,
             retry_delay=retry_delay,
             on_retry=on_retry,
