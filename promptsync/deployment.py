@@ -47,6 +47,11 @@ class Report:
             "failed_operations": len([r for r in self.results if r.outcome == "failed"]),
         }
 
+    def partly_done(self) -> list[str]:
+        """Templates some of whose operations succeeded and some did not (counted nowhere)."""
+        succeeded = {r.operation.name for r in self.results if r.outcome == "succeeded"}
+        return sorted(succeeded & {r.operation.name for r in self.failed})
+
     def status(self) -> str:
         if self.interrupted:
             return "interrupted"

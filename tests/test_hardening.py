@@ -680,3 +680,44 @@ def test_nan_and_infinity_are_refused_where_they_are_written(
         " (NaN and infinity are not JSON)",
         "2 errors in 1 file(s).",
     ]
+
+
+def test_an_interrupted_report_names_templates_done_only_in_part() -> None:
+    from promptsync.apply import OpResult
+    from promptsync.deployment import Report
+    from promptsync.display.report import report_text
+    from promptsync.plan_models import BackendRef, Plan, Summary
+    from tests.planning import plan, snapshots, source
+
+    body = plan(
+        [
+            source("a.prod.yaml", environments=["prod"]),
+            source("a.staging.yaml", environments=["staging"], model="gpt-4o-mini"),
+            source("b.yaml", name="other", environments=["prod"]),
+        ],
+        snapshots(["staging", "prod"]),
+    )
+    p = Plan(
+        promptsync_version="t",
+        created_at="t",
+        backend=BackendRef(kind="freeplay", api_url="u", project_id="p"),
+        git=None,
+        environments=["staging", "prod"],
+        remote_fingerprint={},
+        summary=Summary(create=2, update=0, promote=0, no_op=0, breaking=0, orphans=0),
+        changes=body.changes,
+        orphans=[],
+        unclaimed=[],
+        warnings=[],
+    )
+    (a_first, a_second), (other,) = (c.operations for c in body.changes)
+    results = [
+        OpResult(a_first, "succeeded", "v1", "t1"),
+        OpResult(a_second, "skipped"),
+        OpResult(other, "succeeded", "v2", "t2"),
+    ]
+    text = report_text(Report(p, results, [], interrupted=True))
+    assert text.splitlines()[-1] == (
+        "Done so far: 1 created, 0 updated, 0 promoted; in part: album_bot."
+        " Run apply again to converge."
+    )

@@ -24,5 +24,7 @@ def report_text(report: Report) -> str:
     lines += [f"Remote does not match the plan: {m}" for m in report.mismatches]
     if report.unverified:
         lines.append(f"Could not verify the remote: {report.unverified}")
-    lines.append(f"Done so far: {done}. Run apply again to converge.")
+    partly = report.partly_done()
+    in_part = f"; in part: {', '.join(partly)}" if partly else ""
+    lines.append(f"Done so far: {done}{in_part}. Run apply again to converge.")
     return "\n".join(visible(line) for line in lines) + "\n"
