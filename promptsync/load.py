@@ -84,7 +84,7 @@ class _Claims:
             seen.add(env)
             if self.managed is not None and env not in self.managed:
                 message = (
-                    f"environment {env!r} is not managed (promptsync.yaml environments:"
+                    f"environment {env!r} is not managed (the config's environments:"
                     f" {', '.join(self.managed)}){hint(env, self.managed)}"
                 )
             elif (name, env) in self.by_env:

@@ -39,7 +39,7 @@ def printable(text: str) -> str:
 
 
 def display_path(path: Path | str) -> str:
-    """A path as users see it in messages: relative to the working directory when inside it."""
+    """A path as users see it in messages: relative to the working directory (`../x` above it)."""
     path = Path(path)
     try:
         shown = Path(os.path.relpath(path)).as_posix() if path.is_absolute() else path.as_posix()

@@ -89,6 +89,12 @@ def check_api_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an http(s) URL")
+    try:
+        port = parts.port  # None when absent; raises when not a number up to 65535
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError(f"{value!r} has an invalid port (1 to 65535)")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ValueError(
             f"{value!r} uses http:// on a non-loopback host; use https://"
