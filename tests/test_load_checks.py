@@ -119,7 +119,7 @@ def test_cross_file_checks_include_files_with_other_errors(isolated: Path) -> No
         "prompts/b.yaml:4:19: messages[0].role: must be one of system, user, assistant; got 'bot'",
         "prompts/b.yaml:5:16: environment 'prod' of template 't' is already claimed by"
         " prompts/a.yaml",
-        "prompts/b.yaml:5:22: environment 'stagign' is not managed (promptsync.yaml"
+        "prompts/b.yaml:5:22: environment 'stagign' is not managed (the config's"
         " environments: staging, prod) (did you mean 'staging'?)",
         "prompts/c.yaml:4:11: messages: must not be empty",
         "prompts/d.yaml:1:7: template 't' already has a version without 'environments'"
