@@ -9,6 +9,7 @@ from promptsync.desired import PromptSource
 from promptsync.identity import content_of, remote_version
 from promptsync.models import PromptFile
 from promptsync.plan import PlanBody, Scope, build
+from promptsync.plan_models import BackendRef, Plan
 from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot
 
 SYSTEM = "You generate album names."
@@ -87,4 +88,21 @@ def plan(
         templates.setdefault(s.prompt.name, []).append(s)
     return build(
         templates, snaps, sc or scope(), known_names=set(templates), in_scope=lambda _name: True
+    )
+
+
+def whole_plan(body: PlanBody, environments: Sequence[str] = ("staging", "prod")) -> Plan:
+    """A Plan around a planner result, as `promptsync plan` would make it (no git, no reads)."""
+    return Plan(
+        promptsync_version="0",
+        created_at="2026-01-08T09:30:00Z",
+        backend=BackendRef(kind="freeplay", api_url="https://app.freeplay.ai", project_id="p"),
+        git=None,
+        environments=list(environments),
+        remote_fingerprint={},
+        summary=body.summary,
+        changes=body.changes,
+        orphans=body.orphans,
+        unclaimed=body.unclaimed,
+        warnings=body.warnings,
     )

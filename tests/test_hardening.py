@@ -179,24 +179,10 @@ def test_concurrent_deploys_from_different_commits_create_no_duplicates(
 
 def test_a_duplicate_made_by_a_concurrent_deploy_is_reported() -> None:
     from promptsync.apply import OpResult, duplicates
-    from tests.planning import plan, remote, snapshots, source
+    from tests.planning import plan, remote, snapshots, source, whole_plan
 
     body = plan([source("a.yaml", environments=["prod"])], snapshots(["staging", "prod"]))
-    from promptsync.plan_models import BackendRef, Plan, Summary
-
-    p = Plan(
-        promptsync_version="t",
-        created_at="t",
-        backend=BackendRef(kind="freeplay", api_url="u", project_id="p"),
-        git=None,
-        environments=["staging", "prod"],
-        remote_fingerprint={},
-        summary=Summary(create=1, update=0, promote=0, no_op=0, breaking=0, orphans=0),
-        changes=body.changes,
-        orphans=[],
-        unclaimed=[],
-        warnings=[],
-    )
+    p = whole_plan(body)
     [op] = body.changes[0].operations
     ours = OpResult(op, "succeeded", "11111111-mine", "t")
     theirs = remote("22222222-theirs")
@@ -686,8 +672,7 @@ def test_an_interrupted_report_names_templates_done_only_in_part() -> None:
     from promptsync.apply import OpResult
     from promptsync.deployment import Report
     from promptsync.display.report import report_text
-    from promptsync.plan_models import BackendRef, Plan, Summary
-    from tests.planning import plan, snapshots, source
+    from tests.planning import plan, snapshots, source, whole_plan
 
     body = plan(
         [
@@ -697,19 +682,7 @@ def test_an_interrupted_report_names_templates_done_only_in_part() -> None:
         ],
         snapshots(["staging", "prod"]),
     )
-    p = Plan(
-        promptsync_version="t",
-        created_at="t",
-        backend=BackendRef(kind="freeplay", api_url="u", project_id="p"),
-        git=None,
-        environments=["staging", "prod"],
-        remote_fingerprint={},
-        summary=Summary(create=2, update=0, promote=0, no_op=0, breaking=0, orphans=0),
-        changes=body.changes,
-        orphans=[],
-        unclaimed=[],
-        warnings=[],
-    )
+    p = whole_plan(body)
     (a_first, a_second), (other,) = (c.operations for c in body.changes)
     results = [
         OpResult(a_first, "succeeded", "v1", "t1"),
