@@ -202,6 +202,7 @@ def apply(
     "--env",
     multiple=True,
     metavar="ENV",
+    callback=not_empty,
     help="Environment to pull (repeatable; default: promptsync.yaml environments).",
 )
 @template_option
@@ -217,7 +218,12 @@ def pull(g: Globals, /, force: bool, **kw: Any) -> int:
 
 @cli.command(name="render")
 @click.argument("name")
-@click.option("--env", metavar="ENV", help="The version claiming ENV (default: the env-less one).")
+@click.option(
+    "--env",
+    metavar="ENV",
+    callback=not_empty,
+    help="The version claiming ENV (default: the env-less one).",
+)
 @click.option(
     "--var",
     "pairs",
@@ -417,13 +423,12 @@ def _outcome(argv: list[str] | None) -> int:
         return 1
     except BrokenPipeError:  # a reader that went away, outside promptsync's own writes
         return 1
-    except OSError as exc:
-        if exc.errno not in _WRITE_ERRORS:
-            raise
-        # click's own output (--help, --version) to a full disk or a failing device.
-        console.err(f"error: cannot write output: {exc.strerror}")
-        return 1
-    except Exception as exc:  # a bug: one line unless -v
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
+            # click's own output (--help, --version) to a full disk or a failing device.
+            console.err(f"error: cannot write output: {exc.strerror}")
+            return 1
+        # A bug: one line unless -v.
         if _state["verbose"]:
             traceback.print_exc()
         console.err(

@@ -146,7 +146,7 @@ def make_plan(
         unclaimed=body.unclaimed,
         warnings=[
             *body.warnings,
-            *_partial(selection),
+            *_partial(selection, managed),
             *(str(w) for w in project.loaded.warnings),
         ],
     )
@@ -158,12 +158,13 @@ def make_plan(
     return with_impact(plan, snapshots, call_sampler(backend), impact, config, datetime.now(UTC))
 
 
-def _partial(selection: Selection) -> list[str]:
+def _partial(selection: Selection, managed: list[str]) -> list[str]:
     """A filtered plan says so, as Terraform's -target does: "No changes" covers only what was
-    compared."""
+    compared. (`--env` naming every managed environment and latest leaves nothing out.)"""
+    envs = selection.environments
     parts = [
-        *(["--env " + " ".join(selection.environments)] if selection.environments else []),
-        *(["--template " + " ".join(selection.templates)] if selection.templates else []),
+        *(f"--env {e}" for e in envs if not {*managed, LATEST} <= set(envs)),
+        *(f"--template {t}" for t in selection.templates),
         *([f"--changed-since {selection.changed_since}"] if selection.changed_since else []),
     ]
     if not parts:

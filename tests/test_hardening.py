@@ -433,6 +433,8 @@ def test_odd_flags_get_clear_answers(project: Path, run_cli: RunCli) -> None:
         (["plan", "--template", ""], "--template"),
         (["plan", "--changed-since", ""], "--changed-since"),
         (["render", "album_bot", "--vars-file", ""], "--vars-file"),
+        (["render", "album_bot", "--env", ""], "--env"),
+        (["pull", "--env", ""], "--env"),
     ],
 )
 def test_an_empty_value_is_an_error_not_an_absent_option(
@@ -458,6 +460,23 @@ def test_an_empty_config_or_variables_file_is_named_for_what_it_is(
     )
     assert run_cli("render", "album_bot", "--env", "prod", "--vars-file", "empty.yaml")[2] == (
         "error: empty.yaml:1:1: file is empty; expected a mapping of variables\n"
+    )
+
+
+def test_an_unexpected_os_error_is_one_line_not_a_traceback(
+    project: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from promptsync.commands import validate
+
+    def denied(*_args: object, **_kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied", "prompts")
+
+    monkeypatch.setattr(validate, "run_validate", denied)
+    assert run_cli("validate") == (
+        1,
+        "",
+        "error: internal error (PermissionError: [Errno 13] Permission denied: 'prompts');"
+        " run with -v for the traceback\n",
     )
 
 

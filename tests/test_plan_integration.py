@@ -408,6 +408,12 @@ def test_a_filtered_plan_says_it_is_partial(
     )
     code, out, _ = run_cli("--no-color", "plan")
     assert "partial" not in out
+    _, out, _ = run_cli("--no-color", "plan", "--env", "staging", "--env", "prod")
+    assert "a partial plan (--env staging; --env prod):" in out  # latest is left out
+    _, out, _ = run_cli(
+        "--no-color", "plan", "--env", "staging", "--env", "prod", "--env", "latest"
+    )
+    assert "partial" not in out  # every environment: nothing left out
 
 
 def test_env_filter(project: Path, run_cli: RunCli) -> None:

@@ -40,6 +40,7 @@ def test_fstring_variables(text: str, names: set[str]) -> None:
         ('As {"a": 1}', 'field {"a": 1}: \'"a"\' is not a variable name', 3),
         ("On {day!x}", "field {day!x}: !x is not a conversion (str.format knows !r, !s", 3),
         ("On {day:%Y}", "field {day:%Y}: the format spec '%Y' fits no text or number", 3),
+        ("On {day!r:,}", "field {day!r:,}: the format spec ',' fits no text or number", 3),
     ],
 )
 def test_fstring_validation_errors(text: str, message: str, position: int) -> None:

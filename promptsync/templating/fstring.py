@@ -67,9 +67,10 @@ def _fields(text: str) -> list[tuple[int, str, str, str | None]]:
     return [(at, *field) for at, field in zip(offsets, named, strict=True)]
 
 
-def _fits_no_value(spec: str) -> bool:
-    """A format spec that no text and no number accepts (`{x:%Y}`): str.format fails."""
-    for sample in ("", 0, 0.0):
+def _fits_no_value(spec: str, conversion: str | None) -> bool:
+    """A format spec that no text and no number accepts (`{x:%Y}`): str.format fails. After a
+    conversion (`!r`, `!s`, `!a`) the value is text."""
+    for sample in ("",) if conversion else ("", 0, 0.0):
         try:
             format(sample, spec)
         except (ValueError, TypeError):
@@ -122,7 +123,7 @@ def validated(text: str) -> VariableUse:
                 " it leaves the whole message unrendered",
                 at,
             )
-        if spec and _fits_no_value(spec):
+        if spec and _fits_no_value(spec, conv):
             raise FStringError(
                 f"field {field}: the format spec {spec!r} fits no text or number, so"
                 " str.format fails and PromptLayer leaves the whole message unrendered",
