@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from promptsync.identity import canonical_json
-from promptsync.models import PromptFile, format_path
+from promptsync.models import PromptFile
 from promptsync.remote import Content
+from promptsync.rules import format_path
 
 FIELD_ORDER = tuple(PromptFile.model_fields)  # diffs follow the file format's order
 

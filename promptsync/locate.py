@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from promptsync.rules import format_path
 from promptsync.yamlread import DataPath, Document, Position
 
 _KINDS: tuple[tuple[type, str], ...] = (
@@ -25,14 +26,6 @@ def describe(value: Any) -> str:
     if value is None:
         return "null"
     return next((name for kind, name in _KINDS if isinstance(value, kind)), type(value).__name__)
-
-
-def format_path(path: DataPath) -> str:
-    """`messages[0].content`: a data path as users read it."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def prefix(path: DataPath) -> str:

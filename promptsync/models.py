@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,19 +29,9 @@ from promptsync.rules import (
     check_variable_name,
 )
 
-ROLES = ("system", "user", "assistant")
-MEDIA_TYPES = ("image", "audio", "video", "file")
 # PromptLayer's template languages; Freeplay has only mustache (and no template_format).
 TemplateFormat = Literal["f-string", "jinja2"]
 SCHEMA_BASE = "https://promptsync.dev/schemas"
-
-
-def format_path(parts: Sequence[str | int]) -> str:
-    """A location in a document: `messages[2].content`, `llm_parameters.temperature`."""
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 class _Strict(BaseModel):

@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 TEMPLATE_NAME_MAX = 256
@@ -113,3 +114,15 @@ def _is_loopback(host: str) -> bool:
 
 
 DEFAULT_TEMPLATE_FORMAT = "f-string"  # PromptLayer's default template language
+
+
+ROLES = ("system", "user", "assistant")  # the message roles a prompt file may hold
+MEDIA_TYPES = ("image", "audio", "video", "file")
+
+
+def format_path(parts: Sequence[str | int]) -> str:
+    """A place in a document as users read it: `messages[2].content`, `llm_parameters.top_p`."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

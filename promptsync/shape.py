@@ -15,6 +15,8 @@ from typing import Any, TypeGuard
 
 from promptsync.rules import (
     ENVIRONMENT_NAME_MAX,
+    MEDIA_TYPES,
+    ROLES,
     TEMPLATE_NAME_MAX,
     check_api_url,
     check_label,
@@ -22,8 +24,6 @@ from promptsync.rules import (
     check_variable_name,
 )
 
-ROLES = frozenset({"system", "user", "assistant"})
-MEDIA_TYPES = frozenset({"image", "audio", "video", "file"})
 PROMPT_KEYS = frozenset(
     {
         "name",

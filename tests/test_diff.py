@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promptsync.diff import _comparable, differences
-from promptsync.models import format_path
+from promptsync.rules import format_path
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.5, 1.5]), st.sampled_from("ab")

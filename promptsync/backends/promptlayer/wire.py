@@ -28,11 +28,10 @@ from promptsync.identity import make_content, message, remote_version, tools
 from promptsync.models import ChatMessage
 from promptsync.plan_models import CreateVersion
 from promptsync.remote import RemoteVersion, Unreadable
-from promptsync.rules import DEFAULT_TEMPLATE_FORMAT
+from promptsync.rules import DEFAULT_TEMPLATE_FORMAT, ROLES
 from promptsync.templating import formats
 
 HISTORY = "history"  # the placeholder message promptsync's `kind: history` stands for
-ROLES = ("system", "user", "assistant")
 TEMPLATE_FORMATS = ("f-string", "jinja2")
 
 
