@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from promptsync.apply import Mismatch, OpResult, duplicates, execute, verify
 from promptsync.errors import PromptsyncError
-from promptsync.plan_models import FORMAT_VERSION, Plan
+from promptsync.plan_models import FORMAT_VERSION, Plan, change_counts
 from promptsync.remote import LATEST
 
 if TYPE_CHECKING:
@@ -39,11 +39,11 @@ class Report:
     def counts(self) -> dict[str, int]:
         done = {r.operation.name for r in self.results}
         done -= {r.operation.name for r in self.failed}
-        changes = [c for c in self.plan.changes if c.name in done]
+        counts = change_counts([c for c in self.plan.changes if c.name in done])
         return {
-            "created": sum("create" in c.actions for c in changes),
-            "updated": sum("update" in c.actions for c in changes),
-            "promoted": sum("promote" in c.actions for c in changes),
+            "created": counts["create"],
+            "updated": counts["update"],
+            "promoted": counts["promote"],
             "failed_operations": len([r for r in self.results if r.outcome == "failed"]),
         }
 

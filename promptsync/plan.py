@@ -37,6 +37,7 @@ from promptsync.plan_models import (
     Unclaimed,
     VersionContent,
     VersionRef,
+    change_counts,
 )
 from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshots
 
@@ -440,11 +441,6 @@ def build(
         ]
         orphans.sort(key=lambda o: o.name)
     summary = Summary(
-        create=sum("create" in c.actions for c in changes),
-        update=sum("update" in c.actions for c in changes),
-        promote=sum("promote" in c.actions for c in changes),
-        no_op=len(templates) - len(changes),
-        breaking=sum(len(c.breaking) for c in changes),
-        orphans=len(orphans),
+        **change_counts(changes), no_op=len(templates) - len(changes), orphans=len(orphans)
     )
     return PlanBody(changes, orphans, unclaimed, summary, warnings)

@@ -6,6 +6,7 @@ wire format: operations hold the desired content, and a backend turns them into 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -135,6 +136,17 @@ class Change(_Frozen):
         default=None,
         description="Hash of the content latest serves after apply, when apply moves latest.",
     )
+
+
+def change_counts(changes: Sequence[Change]) -> dict[str, int]:
+    """How many templates each action touches, and the breaking changes: what a plan's summary
+    says of its changes (and what an apply report counts of the changes it finished)."""
+    return {
+        "create": sum("create" in c.actions for c in changes),
+        "update": sum("update" in c.actions for c in changes),
+        "promote": sum("promote" in c.actions for c in changes),
+        "breaking": sum(len(c.breaking) for c in changes),
+    }
 
 
 class Orphan(_Frozen):

@@ -11,7 +11,13 @@ from promptsync.apply import verify
 from promptsync.errors import PromptsyncError
 from promptsync.identity import content_hash, content_of, fingerprint
 from promptsync.load import display_path
-from promptsync.plan_models import FORMAT_VERSION, CreateVersion, DeployVersion, Plan
+from promptsync.plan_models import (
+    FORMAT_VERSION,
+    CreateVersion,
+    DeployVersion,
+    Plan,
+    change_counts,
+)
 from promptsync.remote import LATEST, Snapshots
 from promptsync.settings import Settings
 
@@ -51,14 +57,8 @@ def tampered(plan: Plan) -> list[str]:
     if set(plan.remote_fingerprint) != {LATEST, *plan.environments}:
         problems.append("remote_fingerprint does not cover latest and every managed environment")
     managed = set(plan.environments)
-    counted = {
-        "create": sum("create" in c.actions for c in plan.changes),
-        "update": sum("update" in c.actions for c in plan.changes),
-        "promote": sum("promote" in c.actions for c in plan.changes),
-        "breaking": sum(len(c.breaking) for c in plan.changes),
-    }
     summary = plan.summary.model_dump()
-    wrong = [k for k, n in counted.items() if summary[k] != n]
+    wrong = [k for k, n in change_counts(plan.changes).items() if summary[k] != n]
     if wrong:
         problems.append(f"the summary's {', '.join(wrong)} count does not match its changes")
     for change in plan.changes:
