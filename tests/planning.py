@@ -91,18 +91,26 @@ def plan(
     )
 
 
-def whole_plan(body: PlanBody, environments: Sequence[str] = ("staging", "prod")) -> Plan:
-    """A Plan around a planner result, as `promptsync plan` would make it (no git, no reads)."""
-    return Plan(
-        promptsync_version="0",
-        created_at="2026-01-08T09:30:00Z",
-        backend=BackendRef(kind="freeplay", api_url="https://app.freeplay.ai", project_id="p"),
-        git=None,
-        environments=list(environments),
-        remote_fingerprint={},
-        summary=body.summary,
-        changes=body.changes,
-        orphans=body.orphans,
-        unclaimed=body.unclaimed,
-        warnings=body.warnings,
+def whole_plan(
+    body: PlanBody, environments: Sequence[str] = ("staging", "prod"), **fields: Any
+) -> Plan:
+    """A Plan around a planner result, as `promptsync plan` would make it (no git, no reads
+    unless `fields` say otherwise)."""
+    return Plan.model_validate(
+        {
+            "promptsync_version": "0",
+            "created_at": "2026-01-08T09:30:00Z",
+            "backend": BackendRef(
+                kind="freeplay", api_url="https://app.freeplay.ai", project_id="p"
+            ),
+            "git": None,
+            "environments": list(environments),
+            "remote_fingerprint": {},
+            "summary": body.summary,
+            "changes": body.changes,
+            "orphans": body.orphans,
+            "unclaimed": body.unclaimed,
+            "warnings": body.warnings,
+            **fields,
+        }
     )

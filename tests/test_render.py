@@ -5,13 +5,25 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from promptsync.display.markdown import GITHUB_LIMIT, plan_markdown
 from promptsync.display.text import plan_text
 from promptsync.plan_models import BackendRef, GitInfo, Plan
-from tests.planning import SYSTEM, plan, remote, scope, snapshots, source
+from tests.planning import SYSTEM, plan, remote, scope, snapshots, source, whole_plan
+
+# What the golden plans have in common: a fixed version, project and commit.
+GOLDEN_PLAN: dict[str, Any] = {
+    "promptsync_version": "0.0.0-golden",
+    "backend": BackendRef(
+        kind="freeplay",
+        api_url="https://app.freeplay.ai",
+        project_id="8f93dd00-2eb5-4ba2-9354-86d5c6831dfd",
+    ),
+    "git": GitInfo(commit="1a2b3c4d" * 5, branch="main", dirty=False),
+}
 
 GOLDEN = Path(__file__).parent / "golden"
 MANAGED = ["dev", "staging", "prod"]
@@ -83,23 +95,14 @@ def scenario() -> Plan:
         ),
         scope(managed=MANAGED),
     )
-    return Plan(
-        promptsync_version="0.0.0-golden",
+    return whole_plan(
+        body,
+        MANAGED,
+        **GOLDEN_PLAN,
         created_at="2026-01-01T00:00:00Z",
-        backend=BackendRef(
-            kind="freeplay",
-            api_url="https://app.freeplay.ai",
-            project_id="8f93dd00-2eb5-4ba2-9354-86d5c6831dfd",
-        ),
-        git=GitInfo(commit="1a2b3c4d" * 5, branch="main", dirty=False),
-        environments=MANAGED,
         remote_fingerprint={
             env: f"sha256:{'0' * 63}{i}" for i, env in enumerate(["latest", *MANAGED])
         },
-        summary=body.summary,
-        changes=body.changes,
-        orphans=body.orphans,
-        unclaimed=body.unclaimed,
         warnings=["prompts/notes.yaml:9:3: variables: 'x' is declared but not used in any message"],
     )
 

@@ -10,12 +10,12 @@ from promptsync.backends.http import BackendError
 from promptsync.display.markdown import plan_markdown
 from promptsync.display.text import plan_text
 from promptsync.impact_models import ImpactConfig
-from promptsync.plan_models import BackendRef, GitInfo, Plan
+from promptsync.plan_models import BackendRef, Plan
 from promptsync.remote import Snapshots
 from promptsync.sampling import ImpactOptions, with_impact
 from promptsync.traffic import CallSample, SampledCall
-from tests.planning import plan, remote, scope, snapshots, source
-from tests.test_render import check_golden
+from tests.planning import plan, remote, scope, snapshots, source, whole_plan
+from tests.test_render import GOLDEN_PLAN, check_golden
 from tests.test_render import scenario as plain_scenario
 
 NOW = datetime(2026, 1, 8, 9, 30, tzinfo=UTC)
@@ -62,21 +62,11 @@ def scenario(*, examples: bool) -> Plan:
     ]
     remote_state = remote_snapshots()
     body = plan(files, remote_state, scope(managed=MANAGED))
-    base = Plan(
-        promptsync_version="0.0.0-golden",
-        created_at="2026-01-08T09:30:00Z",
-        backend=BackendRef(
-            kind="freeplay",
-            api_url="https://app.freeplay.ai",
-            project_id="8f93dd00-2eb5-4ba2-9354-86d5c6831dfd",
-        ),
-        git=GitInfo(commit="1a2b3c4d" * 5, branch="main", dirty=False),
-        environments=MANAGED,
+    base = whole_plan(
+        body,
+        MANAGED,
+        **GOLDEN_PLAN,
         remote_fingerprint=dict.fromkeys(["latest", *MANAGED], f"sha256:{'0' * 64}"),
-        summary=body.summary,
-        changes=body.changes,
-        orphans=body.orphans,
-        unclaimed=body.unclaimed,
         warnings=[],
     )
     long = "Where is my order? " * 10

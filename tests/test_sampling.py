@@ -8,11 +8,11 @@ from typing import Any
 
 from promptsync.backends.http import BackendError
 from promptsync.impact_models import ImpactConfig
-from promptsync.plan_models import BackendRef, Plan
+from promptsync.plan_models import Plan
 from promptsync.remote import Snapshots
 from promptsync.sampling import ImpactOptions, with_impact
 from promptsync.traffic import CallSample, SampledCall
-from tests.planning import SYSTEM, USER, plan, remote, scope, snapshots, source
+from tests.planning import SYSTEM, USER, plan, remote, scope, snapshots, source, whole_plan
 
 NOW = datetime(2026, 1, 8, 9, 30, tzinfo=UTC)
 TONE = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER + " {{tone}}"}]
@@ -27,20 +27,7 @@ def scenario() -> tuple[Plan, Snapshots]:
         source("n.yaml", name="new_bot", environments=["staging", "prod"]),
     ]
     body = plan(files, snaps, scope())
-    made = Plan(
-        promptsync_version="0",
-        created_at="2026-01-08T09:30:00Z",
-        backend=BackendRef(kind="freeplay", api_url="https://app.freeplay.ai", project_id="p"),
-        git=None,
-        environments=["staging", "prod"],
-        remote_fingerprint={},
-        summary=body.summary,
-        changes=body.changes,
-        orphans=body.orphans,
-        unclaimed=body.unclaimed,
-        warnings=["a file warning"],
-    )
-    return made, snaps
+    return whole_plan(body, warnings=["a file warning"]), snaps
 
 
 class Sampler:
