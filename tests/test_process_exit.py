@@ -73,3 +73,20 @@ def test_the_collector_runs_rarely_and_skips_what_was_imported(tmp_path: Path) -
     result = _python(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["10000", "True"]
+
+
+def test_a_commands_modules_are_frozen_in_the_executable_only(tmp_path: Path) -> None:
+    code = (
+        "import gc\n"
+        "from promptsync import cli\n"
+        "cli._imported()\n"
+        "untouched = gc.get_freeze_count() == 0\n"  # in-process use: the host's collector
+        "cli._tune_collector()\n"
+        "before = gc.get_freeze_count()\n"
+        "import promptsync.commands.plan\n"
+        "cli._imported()\n"
+        "print(untouched, gc.get_freeze_count() > before)\n"
+    )
+    result = _python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
