@@ -27,8 +27,8 @@ from promptlayer import PromptLayer
 from bench.common import CHILD_ENV, KEY, table, user_python
 from promptsync.backends.promptlayer.wire import publish_body
 from promptsync.emulator import emulator_subprocess
-from promptsync.identity import content_hash, content_of
-from promptsync.plan_models import CreateVersion, VersionContent
+from promptsync.kinds.prompts.changes import CreateVersion, VersionContent
+from promptsync.kinds.prompts.identity import content_hash, content_of
 
 LABELS = ["dev", "staging", "prod"]
 

@@ -16,10 +16,10 @@ RunCli = Callable[..., tuple[int, str, str]]
 @pytest.fixture(autouse=True)
 def _plans_pass_their_own_edit_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every plan promptsync makes in any test is one `apply PLANFILE` accepts unedited: the
-    edit check (promptsync.saved.tampered) never refuses a plan the planner made."""
-    from promptsync import jobs
-    from promptsync.plan_models import Plan
-    from promptsync.saved import tampered
+    edit check (promptsync.plan.saved.tampered) never refuses a plan the planner made."""
+    from promptsync.jobs import planning as jobs
+    from promptsync.plan.models import Plan
+    from promptsync.plan.saved import tampered
 
     make_plan = jobs.make_plan
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from promptsync.desired import PromptSource
-from promptsync.identity import content_of, remote_version
-from promptsync.models import PromptFile
-from promptsync.plan import PlanBody, Scope, build
-from promptsync.plan_models import BackendRef, Plan
-from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot
+from promptsync.kinds.prompts.desired import PromptSource
+from promptsync.kinds.prompts.identity import content_of, remote_version
+from promptsync.kinds.prompts.models import PromptFile
+from promptsync.kinds.prompts.planner import PlanBody, Scope, build
+from promptsync.kinds.prompts.remote import LATEST, Capabilities, RemoteVersion, Snapshot
+from promptsync.plan.models import BackendRef, Plan
 
 SYSTEM = "You generate album names."
 USER = "Two-word album name in the style of {{pop_star}}"

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from promptsync.breaking import breaking_changes
+from promptsync.kinds.prompts.breaking import breaking_changes
 
 
 def content(*texts: str, tools: Any = None, output: Any = None, history: bool = False) -> Any:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from promptsync.load import load_prompts
+from promptsync.kinds.prompts.load import load_prompts
 from tests.conftest import REPO, RunCli
 
 HEAVY = ("httpx", "pydantic", "yaml", "jinja2", "git", "deepdiff")
@@ -176,7 +176,7 @@ def test_plan_module_imports_without_a_git_executable(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import promptsync.gitinfo as g, pathlib; print(g.git_info(pathlib.Path('.')))",
+            "import promptsync.repo.gitinfo as g, pathlib; print(g.git_info(pathlib.Path('.')))",
         ],
         cwd=tmp_path,
         env=env,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from promptsync.errors import LoadError
-from promptsync.load import parse_prompt
+from promptsync.kinds.prompts.load import parse_prompt
 from tests.conftest import RunCli
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -9,8 +9,8 @@ from deepdiff.helper import notpresent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promptsync.diff import _comparable, differences
-from promptsync.rules import format_path
+from promptsync.kinds.prompts.diff import _comparable, differences
+from promptsync.repo.rules import format_path
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.5, 1.5]), st.sampled_from("ab")

@@ -12,31 +12,65 @@ import pytest
 from tests.conftest import REPO
 
 PACKAGE = REPO / "promptsync"
+# The stages, lowest first (docs/architecture.md draws them). A module may import its own stage
+# and any stage below it; never one above, never another stage of the same rank.
+STAGES: dict[str, int] = {
+    "shared": 0,  # errors, console, interrupts, threads, the package itself
+    "templating": 1,
+    "repo": 2,
+    "kinds": 3,
+    "impact": 4,
+    "plan": 5,
+    "backends": 6,
+    "github": 6,
+    "apply": 7,
+    "display": 8,
+    "jobs": 9,
+    "commands": 10,
+    "cli": 11,
+    "__main__": 12,
+}
+SHARED = {"promptsync", "promptsync.errors", "promptsync.console", "promptsync.interrupts"}
+SHARED |= {"promptsync.threads"}
+# What the emulator may import of promptsync besides itself: the renderers it shares with
+# `promptsync render`, which import nothing of promptsync themselves.
+# The one module of the product that imports the emulator: the command that runs it.
+RUNS_THE_EMULATOR = "promptsync.commands.emulator"
+EMULATOR_MAY_IMPORT = {"promptsync.templating.flavors", "promptsync.templating.server_render"}
 # The functional core: decides, never does I/O, knows no registry and no wire format.
 CORE = {
-    "promptsync.plan",
-    "promptsync.plan_models",
-    "promptsync.identity",
-    "promptsync.remote",
-    "promptsync.breaking",
-    "promptsync.diff",
-    "promptsync.desired",
-    "promptsync.pull",
-    "promptsync.models",
+    "promptsync.kinds.common",
+    "promptsync.kinds.prompts.planner",
+    "promptsync.kinds.prompts.changes",
+    "promptsync.kinds.prompts.identity",
+    "promptsync.kinds.prompts.remote",
+    "promptsync.kinds.prompts.breaking",
+    "promptsync.kinds.prompts.diff",
+    "promptsync.kinds.prompts.desired",
+    "promptsync.kinds.prompts.pull",
+    "promptsync.kinds.prompts.models",
+    "promptsync.plan.models",
     "promptsync.templating.mustache",
     "promptsync.templating.shapes",
     "promptsync.templating.probe",
-    "promptsync.impact",
-    "promptsync.impact_models",
-    "promptsync.traffic",
     "promptsync.templating.fstring",
     "promptsync.templating.formats",
     "promptsync.templating.usage",
+    "promptsync.impact.analysis",
+    "promptsync.impact.models",
+    "promptsync.impact.traffic",
 }
 # promptsync.templating.jinja is the one exception: it parses PromptLayer's jinja2 templates
 # with jinja2's own parser, and templating.formats imports it only when a jinja2 text is read.
-NEVER_IN_CORE = ("promptsync.backends", "promptsync.jobs", "promptsync.commands", "promptsync.cli")
 NEVER_IN_CORE_LIBS = ("httpx", "yaml", "git", "jinja2", "click", "sqlite3", "starlette")
+
+
+def stage(name: str) -> str:
+    """The stage a module of promptsync belongs to."""
+    if name in SHARED:
+        return "shared"
+    part = name.split(".")[1]
+    return part if part in STAGES else "emulator" if part == "emulator" else "?"
 
 
 def module_name(path: Path) -> str:
@@ -82,38 +116,72 @@ ALL = dict(modules())
 KNOWN = set(ALL)
 
 
+def test_every_module_has_a_stage() -> None:
+    assert not [n for n in ALL if stage(n) == "?"], "a module outside every stage: add its folder"
+
+
+def stage_problems(name: str, names: set[str]) -> list[str]:
+    """Where `name`, importing `names`, crosses a fence."""
+    here = stage(name)
+    problems = []
+    for other in sorted(n for n in names if uses({n}, "promptsync") and n in KNOWN):
+        there = stage(other)
+        if here == "emulator":
+            if there != "emulator" and other not in EMULATOR_MAY_IMPORT:
+                problems.append(f"{name} imports {other}: the emulator imports nothing else")
+        elif there == "emulator":
+            if name != RUNS_THE_EMULATOR:
+                problems.append(f"{name} imports {other}: the product never imports the emulator")
+        elif there != here and STAGES[there] >= STAGES[here]:
+            problems.append(f"{name} ({here}) imports {other} ({there}), not a stage below it")
+        elif here == "kinds" and there == "kinds":
+            mine, theirs = name.split(".")[2], other.split(".")[2]
+            if mine != theirs and theirs in KINDS:
+                problems.append(f"{name} imports {other}: a kind never imports another kind")
+    return problems
+
+
+KINDS = {p.name for p in (PACKAGE / "kinds").iterdir() if (p / "__init__.py").is_file()}
+
+
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_fences(name: str) -> None:
     names = imported(ALL[name])
     here = name.split(".")
+    assert not stage_problems(name, names)
     if uses(names, "httpx"):
-        assert name.startswith(("promptsync.backends", "promptsync.emulator")) or name in (
-            "promptsync.github",
-        ), f"{name} imports httpx: HTTP lives in backends/ and github.py"
-    if uses(names, "yaml"):
-        assert name in ("promptsync.yamlread", "promptsync.yamlmarks", "promptsync.yamlwrite"), (
-            f"{name} imports yaml: YAML is read in yamlread.py and written in yamlwrite.py"
+        assert stage(name) in ("backends", "github", "emulator"), (
+            f"{name} imports httpx: HTTP lives in backends/ and github/"
         )
-    if name.startswith("promptsync.emulator"):
-        outside = [
-            n for n in names if uses({n}, "promptsync") and not uses({n}, "promptsync.emulator")
-        ]
-        assert not outside, f"{name} imports {outside}: the emulator imports nothing of promptsync"
+    if uses(names, "yaml"):
+        assert name in (
+            "promptsync.repo.yamlread",
+            "promptsync.repo.yamlmarks",
+            "promptsync.repo.yamlwrite",
+        ), f"{name} imports yaml: YAML is read in repo/yamlread.py and written in repo/yamlwrite.py"
     if name in CORE:
-        for banned in (*NEVER_IN_CORE, *NEVER_IN_CORE_LIBS):
+        for banned in NEVER_IN_CORE_LIBS:
             assert not uses(names, banned), f"{name} (the core) imports {banned}"
     if here[:2] == ["promptsync", "commands"] and len(here) == 3:
-        others = [n for n in names if uses({n}, "promptsync.commands") and n != name]
+        others = [
+            n
+            for n in names
+            if uses({n}, "promptsync.commands")
+            and n != name
+            and not uses({n}, "promptsync.commands.options")
+        ]
         assert not others, f"{name} imports {others}: commands never import each other"
-        assert not uses(names, "promptsync.cli"), f"{name} imports the CLI"
         assert not uses(names, "promptsync.backends"), f"{name}: commands reach backends via jobs"
-    if name != "promptsync.cli":
-        assert not uses(names, "promptsync.commands") or name.startswith("promptsync.commands"), (
-            f"{name} imports a command: only cli.py dispatches to commands"
-        )
-        assert not uses(names, "promptsync.cli") or name == "promptsync.__main__", (
-            f"{name} imports the CLI"
-        )
+
+
+def test_the_fence_test_sees_a_lower_stage_importing_a_higher_one() -> None:
+    assert stage_problems("promptsync.kinds.prompts.planner", {"promptsync.plan.models"})
+    assert stage_problems("promptsync.repo.settings", {"promptsync.kinds.prompts.load"})
+    assert stage_problems("promptsync.backends.base", {"promptsync.github.rest"})
+    assert stage_problems("promptsync.templating.flavors", {"promptsync.emulator.formatting"})
+    assert stage_problems("promptsync.emulator.store", {"promptsync.repo.rules"})
+    assert not stage_problems("promptsync.emulator.formatting", {"promptsync.templating.flavors"})
+    assert not stage_problems("promptsync.jobs.planning", {"promptsync.plan.models"})
 
 
 def test_no_import_cycles() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from promptsync.emulator import RunningEmulator, running_emulator
-from promptsync.emulator.formatting import FLAVORS, PROVIDER_FLAVORS
+from promptsync.templating.flavors import FLAVORS, PROVIDER_FLAVORS
 from tests.conftest import RunCli
 
 VARIABLES = {"city": "Lisbon", "units": ["metric", "C"]}

@@ -12,10 +12,10 @@ from promptsync.backends.freeplay.client import FreeplayBackend, api_base
 from promptsync.backends.freeplay.wire import create_body, read_all
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.backends.replies import ShapeError
-from promptsync.credentials import ApiKey
-from promptsync.identity import content_of
-from promptsync.models import PromptFile
-from promptsync.plan_models import CreateVersion, DeployVersion, VersionContent
+from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion, VersionContent
+from promptsync.kinds.prompts.identity import content_of
+from promptsync.kinds.prompts.models import PromptFile
+from promptsync.repo.credentials import ApiKey
 
 PID = "8f93dd00-2eb5-4ba2-9354-86d5c6831dfd"
 

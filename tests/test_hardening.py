@@ -100,8 +100,8 @@ def test_an_edited_plan_is_refused_before_any_write(
     assert "album_bot: create_version: its content does not hash to sha256:" in err
     assert writes(emulator) == 0
     # Editing the hash to match the new content is caught too: the environments show another.
-    from promptsync.identity import content_hash, content_of
-    from promptsync.plan_models import VersionContent
+    from promptsync.kinds.prompts.changes import VersionContent
+    from promptsync.kinds.prompts.identity import content_hash, content_of
 
     op["hash"] = content_hash(content_of(VersionContent.model_validate(op["content"])))
     (project / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
@@ -178,7 +178,8 @@ def test_concurrent_deploys_from_different_commits_create_no_duplicates(
 
 
 def test_a_duplicate_made_by_a_concurrent_deploy_is_reported() -> None:
-    from promptsync.apply import OpResult, duplicates
+    from promptsync.apply.execute import OpResult
+    from promptsync.apply.verify import duplicates
     from tests.planning import plan, remote, snapshots, source, whole_plan
 
     body = plan([source("a.yaml", environments=["prod"])], snapshots(["staging", "prod"]))
@@ -543,7 +544,7 @@ def test_preflight_checks_the_environments_list_before_any_write() -> None:
 
     from promptsync.backends.freeplay.client import FreeplayBackend
     from promptsync.backends.http import BackendError, HttpSession
-    from promptsync.credentials import ApiKey
+    from promptsync.repo.credentials import ApiKey
 
     pages = {
         "1": {"data": [{"id": "1", "name": "staging"}], "pagination": {"has_next": True}},
@@ -688,8 +689,8 @@ def test_nan_and_infinity_are_refused_where_they_are_written(
 
 
 def test_an_interrupted_report_names_templates_done_only_in_part() -> None:
-    from promptsync.apply import OpResult
-    from promptsync.deployment import Report
+    from promptsync.apply.execute import OpResult
+    from promptsync.apply.report import Report
     from promptsync.display.report import report_text
     from tests.planning import plan, snapshots, source, whole_plan
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from promptsync.impact import Target, analyze, example, targets, truncate
-from promptsync.plan_models import Breaking
-from promptsync.remote import Content
+from promptsync.impact.analysis import Target, analyze, example, targets, truncate
+from promptsync.impact.traffic import CallSample, SampledCall
+from promptsync.kinds.prompts.changes import Breaking
+from promptsync.kinds.prompts.remote import Content
 from promptsync.templating import probe, shapes
-from promptsync.traffic import CallSample, SampledCall
 from tests.planning import SYSTEM, USER, plan, remote, scope, snapshots, source
 
 
@@ -235,7 +235,7 @@ def test_only_values_that_fit_the_current_version_count() -> None:
 
 
 def test_more_is_kept_and_failed_is_empty() -> None:
-    from promptsync.impact import failed
+    from promptsync.impact.analysis import failed
 
     t = target("{{a}}", "{{a}}")
     assert analyze(t, sample({"a": "x"}, more=True)).more

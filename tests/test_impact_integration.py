@@ -19,8 +19,8 @@ import jsonschema
 import pytest
 from freeplay import Freeplay, RecordPayload
 
+from promptsync.commands.schema import schema
 from promptsync.emulator import RunningEmulator, running_emulator
-from promptsync.schemas import schema
 from tests.conftest import REPO, RunCli
 from tests.recording import record_calls, require_tone
 from tests.test_plan_integration import make_project

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from promptsync.errors import LoadError
-from promptsync.load import check_prompts, load_prompts, parse_prompt
+from promptsync.kinds.prompts.load import check_prompts, load_prompts, parse_prompt
 from tests.conftest import RunCli
 
 

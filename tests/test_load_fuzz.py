@@ -10,10 +10,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promptsync.desired import PromptSource
 from promptsync.errors import LoadError
-from promptsync.load import parse_config, parse_prompt
-from promptsync.models import Config, PromptFile
+from promptsync.kinds.prompts.desired import PromptSource
+from promptsync.kinds.prompts.load import parse_prompt
+from promptsync.kinds.prompts.models import PromptFile
+from promptsync.repo.config import Config
+from promptsync.repo.config_load import parse_config
 
 KEYS = [
     "name",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from promptsync.errors import LoadError
-from promptsync.load import check_prompts, parse_prompt
+from promptsync.kinds.prompts.load import check_prompts, parse_prompt
 from tests.conftest import RunCli
 
 HEAD = "name: t\nprovider: openai\nmodel: gpt-4o\n"
@@ -132,7 +132,7 @@ def test_file_names_that_are_not_utf8(isolated: Path, run_cli: RunCli) -> None:
 
 def test_the_message_cache_keeps_no_large_texts() -> None:
     """Thousands of distinct long messages must not all stay in memory."""
-    from promptsync import file_checks
+    from promptsync.kinds.prompts import file_checks
 
     file_checks._cached_use.cache_clear()
     long = "{{a}} " + "x" * file_checks._CACHED_CONTENT_MAX

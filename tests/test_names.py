@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from promptsync.errors import LoadError
-from promptsync.load import parse_prompt
-from promptsync.rules import check_label, check_variable_name, describe_char
+from promptsync.kinds.prompts.load import parse_prompt
+from promptsync.repo.rules import check_label, check_variable_name, describe_char
 
 BASE = "name: {name}\nprovider: p\nmodel: m\nmessages: [{{role: user, content: hi}}]\n"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from promptsync.backends.freeplay.wire import create_body
-from promptsync.identity import content_hash, content_of
-from promptsync.models import PromptFile
-from promptsync.plan import PlanBody
-from promptsync.plan_models import CreateVersion, DeployVersion
+from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
+from promptsync.kinds.prompts.identity import content_hash, content_of
+from promptsync.kinds.prompts.models import PromptFile
+from promptsync.kinds.prompts.planner import PlanBody
 from tests.planning import SYSTEM, USER, plan, prompt, remote, scope, snapshots, source
 
 ENVS = ["staging", "prod"]

@@ -17,10 +17,10 @@ import jsonschema
 import pytest
 
 from promptsync.backends.freeplay.wire import create_body
+from promptsync.commands.schema import schema
 from promptsync.emulator import FaultConfig, RunningEmulator, running_emulator
 from promptsync.emulator.faults import Faults
-from promptsync.plan_models import CreateVersion
-from promptsync.schemas import schema
+from promptsync.kinds.prompts.changes import CreateVersion
 from tests.conftest import REPO, RunCli
 
 ALL_LATEST = "GET /api/v2/projects/{project_id}/prompt-templates/all/{environment}"
@@ -464,7 +464,7 @@ def test_awkward_template_names(
 def execute_by_client(fp: RunningEmulator, plan: dict[str, Any]) -> None:
     """Like `execute`, but through promptsync's own client (its name encoding)."""
     from promptsync.backends.freeplay.client import FreeplayBackend
-    from promptsync.credentials import ApiKey
+    from promptsync.repo.credentials import ApiKey
 
     with FreeplayBackend(fp.url, fp.project_id, ApiKey(fp.api_key)) as backend:
         for change in plan["changes"]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from promptsync import cli
+from promptsync.cli import runtime
 
 
 def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -56,7 +56,7 @@ def test_a_thread_still_working_is_waited_for() -> None:
     worker.start()
     try:
         with pytest.raises(SystemExit) as stopped:  # the normal exit, which joins the thread
-            cli._exit(3)
+            runtime.exit_process(3)
         assert stopped.value.code == 3
     finally:
         release.set()
@@ -66,8 +66,8 @@ def test_a_thread_still_working_is_waited_for() -> None:
 def test_the_collector_runs_rarely_and_skips_what_was_imported(tmp_path: Path) -> None:
     code = (
         "import gc\n"
-        "from promptsync import cli\n"
-        "cli._tune_collector()\n"
+        "from promptsync.cli import runtime\n"
+        "runtime.tune_collector()\n"
         "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
     )
     result = _python(code, tmp_path)
@@ -78,13 +78,13 @@ def test_the_collector_runs_rarely_and_skips_what_was_imported(tmp_path: Path) -
 def test_a_commands_modules_are_frozen_in_the_executable_only(tmp_path: Path) -> None:
     code = (
         "import gc\n"
-        "from promptsync import cli\n"
-        "cli._imported()\n"
+        "from promptsync.cli import runtime\n"
+        "runtime.imported()\n"
         "untouched = gc.get_freeze_count() == 0\n"  # in-process use: the host's collector
-        "cli._tune_collector()\n"
+        "runtime.tune_collector()\n"
         "before = gc.get_freeze_count()\n"
         "import promptsync.commands.plan\n"
-        "cli._imported()\n"
+        "runtime.imported()\n"
         "print(untouched, gc.get_freeze_count() > before)\n"
     )
     result = _python(code, tmp_path)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from promptsync.errors import LoadError
-from promptsync.load import check_prompts, load_prompts
-from promptsync.prompt_files import escapes_root, walk_prompts
+from promptsync.kinds.prompts.load import check_prompts, load_prompts
+from promptsync.repo.discovery import escapes_root, walk_prompts
 from tests.conftest import RunCli
 
 PROMPT = "name: {name}\nprovider: openai\nmodel: gpt-4o\nmessages: [{{role: user, content: hi}}]\n"

@@ -13,9 +13,9 @@ import pytest
 
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.backends.promptlayer.client import PromptLayerBackend
-from promptsync.credentials import ApiKey
-from promptsync.identity import content_hash, content_of
-from promptsync.plan_models import CreateVersion, VersionContent
+from promptsync.kinds.prompts.changes import CreateVersion, VersionContent
+from promptsync.kinds.prompts.identity import content_hash, content_of
+from promptsync.repo.credentials import ApiKey
 
 KEY = "pl-RETRY-MARKER"
 PUBLISH = "POST /rest/prompt-templates"

@@ -17,9 +17,9 @@ from promptsync.backends.promptlayer.wire import (
     read_page,
 )
 from promptsync.backends.replies import ShapeError
-from promptsync.identity import content_hash, content_of
-from promptsync.models import PromptFile
-from promptsync.plan_models import CreateVersion, VersionContent
+from promptsync.kinds.prompts.changes import CreateVersion, VersionContent
+from promptsync.kinds.prompts.identity import content_hash, content_of
+from promptsync.kinds.prompts.models import PromptFile
 
 
 def text(value: str) -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ import pytest
 
 from promptsync.emulator import RunningEmulator
 from promptsync.errors import PromptsyncError
-from promptsync.files import write_atomically
-from promptsync.pull import file_stem
+from promptsync.kinds.prompts.pull import file_stem
+from promptsync.repo.files import write_atomically
 from tests.conftest import RunCli
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from promptsync.display.markdown import GITHUB_LIMIT, plan_markdown
 from promptsync.display.text import plan_text
-from promptsync.plan_models import BackendRef, GitInfo, Plan
+from promptsync.plan.models import BackendRef, Plan
+from promptsync.repo.gitinfo import GitInfo
 from tests.planning import SYSTEM, plan, remote, scope, snapshots, source, whole_plan
 
 # What the golden plans have in common: a fixed version, project and commit.
@@ -207,7 +208,7 @@ def test_markdown_survives_awkward_names(name: str) -> None:
 def test_plan_json_matches_schema() -> None:
     import jsonschema
 
-    from promptsync.schemas import schema
+    from promptsync.commands.schema import schema
 
     jsonschema.Draft202012Validator(schema("plan")).validate(
         json.loads(scenario().model_dump_json())

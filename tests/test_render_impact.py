@@ -9,11 +9,11 @@ from typing import Any
 from promptsync.backends.http import BackendError
 from promptsync.display.markdown import plan_markdown
 from promptsync.display.text import plan_text
-from promptsync.impact_models import ImpactConfig
-from promptsync.plan_models import BackendRef, Plan
-from promptsync.remote import Snapshots
-from promptsync.sampling import ImpactOptions, with_impact
-from promptsync.traffic import CallSample, SampledCall
+from promptsync.impact.traffic import CallSample, SampledCall
+from promptsync.jobs.impact import ImpactOptions, with_impact
+from promptsync.kinds.prompts.remote import Snapshots
+from promptsync.plan.models import BackendRef, Plan
+from promptsync.repo.config import ImpactConfig
 from tests.planning import plan, remote, scope, snapshots, source, whole_plan
 from tests.test_render import GOLDEN_PLAN, check_golden
 from tests.test_render import scenario as plain_scenario
@@ -125,7 +125,7 @@ def test_json() -> None:
     check_golden("plan_impact.json", made.model_dump_json(indent=2) + "\n")
     import jsonschema
 
-    from promptsync.schemas import schema
+    from promptsync.commands.schema import schema
 
     jsonschema.Draft202012Validator(schema("plan")).validate(json.loads(made.model_dump_json()))
     assert Plan.model_validate_json(made.model_dump_json()) == made

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from promptsync.backends.http import BackendError
-from promptsync.impact_models import ImpactConfig
-from promptsync.plan_models import Plan
-from promptsync.remote import Snapshots
-from promptsync.sampling import ImpactOptions, with_impact
-from promptsync.traffic import CallSample, SampledCall
+from promptsync.impact.traffic import CallSample, SampledCall
+from promptsync.jobs.impact import ImpactOptions, with_impact
+from promptsync.kinds.prompts.remote import Snapshots
+from promptsync.plan.models import Plan
+from promptsync.repo.config import ImpactConfig
 from tests.planning import SYSTEM, USER, plan, remote, scope, snapshots, source, whole_plan
 
 NOW = datetime(2026, 1, 8, 9, 30, tzinfo=UTC)

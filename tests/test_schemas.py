@@ -7,9 +7,9 @@ import json
 import jsonschema
 import pytest
 
-from promptsync.load import find_prompt_files
-from promptsync.schemas import schema, schema_json
-from promptsync.yamlread import read_document
+from promptsync.commands.schema import schema, schema_json
+from promptsync.kinds.prompts.load import find_prompt_files
+from promptsync.repo.yamlread import read_document
 from tests.conftest import REPO
 
 KINDS = ["prompt", "config", "plan"]

@@ -16,9 +16,9 @@ from promptsync.backends.freeplay.client import FreeplayBackend, _hint
 from promptsync.backends.freeplay.search import read_sample, search_filters
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.backends.replies import ShapeError
-from promptsync.credentials import ApiKey
 from promptsync.emulator import RunningEmulator
-from promptsync.traffic import CallSample, SampledCall
+from promptsync.impact.traffic import CallSample, SampledCall
+from promptsync.repo.credentials import ApiKey
 from tests.emulator.completions import create_template, epoch, record, turn
 
 PROJECT = "8f93dd00-2eb5-4ba2-9354-86d5c6831dfd"

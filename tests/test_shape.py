@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bench.validate import prompt_text
-from promptsync.models import Config, PromptFile, trusted_prompt
-from promptsync.prompt_files import find_prompt_files
-from promptsync.shape import config_ok, prompt_file_ok
-from promptsync.yamlread import read_document
+from promptsync.kinds.prompts.models import PromptFile, trusted_prompt
+from promptsync.kinds.prompts.shape import prompt_file_ok
+from promptsync.repo.config import Config
+from promptsync.repo.discovery import find_prompt_files
+from promptsync.repo.shape import config_ok
+from promptsync.repo.yamlread import read_document
 from tests.conftest import REPO
 
 odd_values = st.one_of(

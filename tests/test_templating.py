@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from promptlayer.template_cache import _render_text as sdk_render_text
 
-from promptsync.breaking import breaking_changes
+from promptsync.kinds.prompts.breaking import breaking_changes
 from promptsync.templating import formats, fstring, jinja
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from promptsync import yamlmarks, yamlread
 from promptsync.errors import LoadError
-from promptsync.load import check_prompts, load_prompts
-from promptsync.settings import load_settings
-from promptsync.validation import Where, _quick_where
+from promptsync.jobs.validation import Where, _quick_where
+from promptsync.kinds.prompts.load import check_prompts, load_prompts
+from promptsync.repo import yamlmarks, yamlread
+from promptsync.repo.settings import load_settings
 from tests.conftest import REPO, RunCli
 
 CORPUS = Path(__file__).parent / "corpus" / "projects"

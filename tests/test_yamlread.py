@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promptsync.errors import LoadError
-from promptsync.yamlread import parse_document, read_document
+from promptsync.repo.yamlread import parse_document, read_document
 
 # A comment holding `&` sends a file down the careful path without changing its data or positions.
 CAREFUL = b"\n# & careful\n"

@@ -1,1 +1,4 @@
-"""Registry backends. Each registry's JSON ↔ promptsync's neutral types lives only here."""
+"""Registry backends: the `Backend` Protocol and one folder per registry. Each registry's JSON ↔
+promptsync's neutral types lives only here.
+
+May import: plan/, impact/ (recorded calls), kinds/, repo/, templating/, the shared modules."""

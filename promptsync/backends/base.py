@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from promptsync.backends.http import BackendError
-from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
-from promptsync.remote import Capabilities, RemoteVersion, Snapshot
-from promptsync.traffic import CallSampler
+from promptsync.impact.traffic import CallSampler
+from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
+from promptsync.kinds.prompts.remote import Capabilities, RemoteVersion, Snapshot
+from promptsync.plan.models import BackendRef
 
 if TYPE_CHECKING:
-    from promptsync.credentials import ApiKey
-    from promptsync.settings import Settings
+    from promptsync.repo.credentials import ApiKey
+    from promptsync.repo.settings import Settings
 
 __all__ = ["Backend", "BackendError", "CallSampler", "Connection", "call_sampler", "open_backend"]
 

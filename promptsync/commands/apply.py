@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import TextIO
 
 from promptsync import console
-from promptsync.deployment import NO_CHANGES_JSON, deploy
+from promptsync.apply.report import NO_CHANGES_JSON
 from promptsync.display.report import report_text
 from promptsync.display.text import plan_text
 from promptsync.errors import PromptsyncError, error_json
 from promptsync.interrupts import Interrupted
-from promptsync.jobs import RemoteOptions
-from promptsync.plan_models import Plan
-from promptsync.project import Selection
+from promptsync.jobs.deploy import deploy
+from promptsync.jobs.planning import RemoteOptions
+from promptsync.jobs.project import Selection
+from promptsync.plan.models import Plan
 
 PROMPT = "Apply these changes? [y/N] "
 ALREADY_APPLIED = "The saved plan is already applied: the remote serves what it planned."

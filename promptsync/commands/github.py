@@ -19,19 +19,26 @@ from pathlib import Path
 import click
 
 from promptsync import console
-from promptsync.deployment import deploy
+from promptsync.commands.options import (
+    apply_arguments,
+    impact,
+    parse,
+    plan_arguments,
+    remote,
+    selection,
+)
 from promptsync.display.lines import summary_line
 from promptsync.display.markdown import plan_markdown
 from promptsync.display.report import report_text
 from promptsync.display.text import plan_text
 from promptsync.errors import PromptsyncError, messages
-from promptsync.files import write_atomically
-from promptsync.github import COMMENT_LIMIT, GitHub, GitHubError, append_summary, write_outputs
-from promptsync.jobs import start_planning
-from promptsync.options import apply_arguments, impact, parse, plan_arguments, remote, selection
-from promptsync.registries import REGISTRIES
-from promptsync.settings import load_settings
-from promptsync.validation import validate
+from promptsync.github.rest import COMMENT_LIMIT, GitHub, GitHubError, append_summary, write_outputs
+from promptsync.jobs.deploy import deploy
+from promptsync.jobs.planning import start_planning
+from promptsync.jobs.validation import validate
+from promptsync.repo.files import write_atomically
+from promptsync.repo.registries import REGISTRIES
+from promptsync.repo.settings import load_settings
 
 
 @dataclass(frozen=True)

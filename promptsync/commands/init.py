@@ -12,8 +12,8 @@ from pathlib import Path
 
 from promptsync import console
 from promptsync.errors import PromptsyncError
-from promptsync.files import write_atomically
-from promptsync.load import display_path
+from promptsync.kinds.prompts.load import display_path
+from promptsync.repo.files import write_atomically
 
 WORKFLOW = Path(".github/workflows/promptsync.yml")
 _NEXT = {

@@ -8,11 +8,11 @@ from pathlib import Path
 from promptsync import console
 from promptsync.display.formats import plan_output
 from promptsync.errors import PromptsyncError, error_json
-from promptsync.files import write_atomically
 from promptsync.interrupts import Interrupted
-from promptsync.jobs import RemoteOptions, start_planning
-from promptsync.project import Selection
-from promptsync.sampling import ImpactOptions
+from promptsync.jobs.impact import ImpactOptions
+from promptsync.jobs.planning import RemoteOptions, start_planning
+from promptsync.jobs.project import Selection
+from promptsync.repo.files import write_atomically
 
 
 def run_plan(

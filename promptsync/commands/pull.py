@@ -8,14 +8,14 @@ from pathlib import Path
 
 from promptsync import console
 from promptsync.errors import PromptsyncError
-from promptsync.jobs import RemoteOptions, connect
-from promptsync.load import display_path
-from promptsync.models import SCHEMA_BASE
-from promptsync.project import Selection, matches
-from promptsync.pull import pull_all
-from promptsync.remote import LATEST
-from promptsync.settings import Settings, load_settings
-from promptsync.workspace import existing_files, file_changes, valid_files, write_changes
+from promptsync.jobs.planning import RemoteOptions, connect
+from promptsync.jobs.project import Selection, matches
+from promptsync.jobs.workspace import existing_files, file_changes, valid_files, write_changes
+from promptsync.kinds.prompts.load import display_path
+from promptsync.kinds.prompts.pull import pull_all
+from promptsync.kinds.prompts.remote import LATEST
+from promptsync.repo.config import SCHEMA_BASE
+from promptsync.repo.settings import Settings, load_settings
 
 
 def _managed(settings: Settings, chosen: Sequence[str]) -> list[str]:

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from promptsync import console
-from promptsync.desired import PromptSource
 from promptsync.errors import PromptsyncError
-from promptsync.load import display_path, load_prompts
-from promptsync.preview import Rendered, check_variables, format_prompt
-from promptsync.remote import LATEST
-from promptsync.settings import load_settings
-from promptsync.yamlread import read_document
+from promptsync.kinds.prompts.desired import PromptSource
+from promptsync.kinds.prompts.load import display_path, load_prompts
+from promptsync.kinds.prompts.preview import Rendered, check_variables, format_prompt
+from promptsync.kinds.prompts.remote import LATEST
+from promptsync.repo.settings import load_settings
+from promptsync.repo.yamlread import read_document
 
 
 def choose(name: str, sources: list[PromptSource], env: str | None) -> PromptSource:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from promptsync import console
 from promptsync.errors import Issue
-from promptsync.validation import validate
+from promptsync.jobs.validation import validate
 
 
 def _issue_json(issue: Issue) -> dict[str, object]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptsync.plan_models import Plan
+from promptsync.plan.models import Plan
 
 
 def plan_output(plan: Plan, fmt: str, color: bool) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from promptsync.impact_models import AffectedCalls, Impact, PairImpact, TypeMismatch
-from promptsync.plan_models import Breaking, Change, Plan
+from promptsync.impact.models import AffectedCalls, Impact, PairImpact, TypeMismatch
+from promptsync.kinds.prompts.changes import Breaking, Change
+from promptsync.plan.models import Plan
 
 ImpactLine = tuple[Literal["breaking", "dim", "plain"], str]
 

@@ -6,10 +6,11 @@ import json
 from typing import Any, Literal
 
 from promptsync.display.impact import affected_lines, pair_lines
-from promptsync.identity import short
-from promptsync.impact_models import Impact
-from promptsync.plan_models import Change, EnvironmentChange, FieldDiff, Plan
-from promptsync.remote import LATEST
+from promptsync.impact.models import Impact
+from promptsync.kinds.prompts.changes import Change, EnvironmentChange, FieldDiff
+from promptsync.kinds.prompts.identity import short
+from promptsync.kinds.prompts.remote import LATEST
+from promptsync.plan.models import Plan
 
 Style = Literal["create", "update", "promote", "remove", "breaking", "plain", "dim", "hunk"]
 Line = tuple[Style, str]

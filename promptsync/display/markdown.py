@@ -6,8 +6,9 @@ import jinja2
 
 from promptsync.display.impact import impact_note
 from promptsync.display.lines import SYMBOL, change_body, heading, summary_line, visible
-from promptsync.impact_models import Impact
-from promptsync.plan_models import Change, Plan
+from promptsync.impact.models import Impact
+from promptsync.kinds.prompts.changes import Change
+from promptsync.plan.models import Plan
 
 GITHUB_LIMIT = 65_536
 

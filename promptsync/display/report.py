@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptsync.deployment import Report
+from promptsync.apply.report import Report
 from promptsync.display.lines import visible
 
 

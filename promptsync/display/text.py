@@ -14,7 +14,7 @@ from promptsync.display.lines import (
     summary_line,
     visible,
 )
-from promptsync.plan_models import Plan
+from promptsync.plan.models import Plan
 
 _COLORS = {
     "create": "green",

@@ -1,66 +1,37 @@
 """Raw, bound and formatted prompt payloads, shaped as Freeplay returns them.
 
-Mustache is rendered with pystache and no HTML escaping, dicts and lists as compact JSON, as
-Freeplay's SDK does. Provider-specific shapes follow the SDK's adapters. This is the one
-provider → flavor table: `promptsync render` (promptsync.preview) reads it too, so the two
-cannot drift apart (tests/test_flavors.py renders every flavor through both).
+How Freeplay renders and shapes a prompt (mustache as its SDK does, the provider → flavor table,
+each flavor's shapes) is `promptsync.templating.flavors`, which `promptsync render` reads too: the
+one module of promptsync this emulator imports, and it imports nothing else.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import pystache
+from promptsync.templating.flavors import (
+    FLAVORS,
+    PROVIDER_FLAVORS,
+    format_messages,
+    format_output_schema,
+    format_tools,
+    render_content,
+    system_content,
+)
+
+__all__ = [
+    "FLAVORS",
+    "PROVIDER_FLAVORS",
+    "bind",
+    "format_messages",
+    "format_output_schema",
+    "format_tools",
+    "metadata",
+    "plain",
+    "system_content",
+]
 
 FORMAT_VERSION = 2
-
-PROVIDER_FLAVORS = {
-    "openai": "openai_chat",
-    "anthropic": "anthropic_chat",
-    "azure": "azure_openai_chat",
-    "vertex": "gemini_chat",
-    "gemini": "gemini_api_chat",
-    "bedrock": "amazon_bedrock_converse",
-    "mistral": "mistral_chat",
-    "baseten": "baseten_mistral_chat",
-    "perplexity": "perplexity_chat",
-    "llama": "llama_3_chat",
-}
-FLAVORS = (  # in the order of Freeplay's SDK documentation
-    "openai_chat",
-    "azure_openai_chat",
-    "openai_responses",
-    "anthropic_chat",
-    "gemini_chat",
-    "gemini_api_chat",
-    "amazon_bedrock_converse",
-    "llama_3_chat",
-    "mistral_chat",
-    "baseten_mistral_chat",
-    "perplexity_chat",
-)
-SEPARATE_SYSTEM = {
-    "anthropic_chat",
-    "gemini_chat",
-    "gemini_api_chat",
-    "openai_responses",
-    "amazon_bedrock_converse",
-}
-
-
-class _Renderer(pystache.Renderer):  # type: ignore[misc]
-    def __init__(self) -> None:
-        super().__init__(escape=lambda s: s)
-
-    def str_coerce(self, val: Any) -> str:
-        if isinstance(val, dict | list):
-            return json.dumps(val, separators=(",", ":"))
-        return str(val)
-
-
-def bind_text(text: str, variables: dict[str, Any]) -> str:
-    return str(_Renderer().render(text, variables))
 
 
 def plain(
@@ -99,86 +70,7 @@ def bind(body: dict[str, Any], variables: dict[str, Any]) -> list[dict[str, Any]
     Content that is a list of blocks has the text of each `{"text": …}` block rendered.
     """
     return [
-        {"role": m.get("role"), "content": _render_content(m.get("content"), variables)}
+        {"role": m.get("role"), "content": render_content(m.get("content"), variables)}
         for m in body.get("content") or []
         if isinstance(m, dict) and "kind" not in m
     ]
-
-
-def _render_content(content: Any, variables: dict[str, Any]) -> Any:
-    if isinstance(content, str):
-        return bind_text(content, variables)
-    if isinstance(content, list):
-        return [
-            {**block, "text": bind_text(block["text"], variables)}
-            if isinstance(block, dict) and isinstance(block.get("text"), str)
-            else block
-            for block in content
-        ]
-    return content
-
-
-def _gemini_role(role: str) -> str:
-    return "model" if role == "assistant" else role
-
-
-def format_messages(flavor: str, messages: list[dict[str, Any]]) -> Any:
-    kept = [m for m in messages if flavor not in SEPARATE_SYSTEM or m["role"] != "system"]
-    if flavor in ("gemini_chat", "gemini_api_chat"):
-        return [{"role": _gemini_role(m["role"]), "parts": [{"text": m["content"]}]} for m in kept]
-    if flavor == "openai_responses":
-        return [{"type": "message", **m} for m in kept]
-    if flavor == "amazon_bedrock_converse":
-        return [{"role": m["role"], "content": [{"text": m["content"]}]} for m in kept]
-    if flavor == "llama_3_chat":
-        turns = "".join(
-            f"<|start_header_id|>{m['role']}<|end_header_id|>\n{m['content']}<|eot_id|>"
-            for m in kept
-        )
-        return f"<|begin_of_text|>{turns}<|start_header_id|>assistant<|end_header_id|>"
-    return kept
-
-
-def format_tools(flavor: str, given: list[dict[str, Any]] | None) -> Any:
-    tools = [t for t in given or [] if isinstance(t, dict)]
-    if not tools:
-        return None
-    if flavor == "anthropic_chat":
-        return [
-            {
-                "name": t.get("name"),
-                "description": t.get("description"),
-                "input_schema": t.get("parameters"),
-            }
-            for t in tools
-        ]
-    if flavor in ("openai_chat", "azure_openai_chat"):
-        return [{"type": "function", "function": t} for t in tools]
-    if flavor == "openai_responses":
-        return [{"type": "function", **t} for t in tools]
-    if flavor in ("gemini_chat", "gemini_api_chat"):
-        return [{"functionDeclarations": tools}]
-    if flavor == "amazon_bedrock_converse":
-        return {
-            "tools": [
-                {
-                    "toolSpec": {
-                        "name": t.get("name"),
-                        "description": t.get("description"),
-                        "inputSchema": {"json": t.get("parameters")},
-                    }
-                }
-                for t in tools
-            ]
-        }
-    return None
-
-
-def format_output_schema(flavor: str, schema: dict[str, Any] | None) -> dict[str, Any] | None:
-    if schema and flavor in ("openai_chat", "azure_openai_chat", "openai_responses"):
-        return schema
-    return None
-
-
-def system_content(messages: list[dict[str, Any]]) -> Any:
-    return next((m["content"] for m in messages if m["role"] == "system"), None)

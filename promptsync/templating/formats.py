@@ -65,10 +65,10 @@ def first_use(text: str, name: str, fmt: str) -> int:
 def bind(text: str, fmt: str, values: dict[str, Any]) -> str:
     """A text with the values inserted, as the registry's own renderer does it.
 
-    The implementations are the emulators' (each registry's contract, kept in one place).
+    The implementations are shared with the emulators (each registry's contract, in one place).
     """
     if fmt in ("f-string", "jinja2"):
-        from promptsync.emulator.promptlayer.render import render_text
+        from promptsync.templating.server_render import render_text
 
         return render_text(text, fmt, values)
     return mustache.bind(text, values)

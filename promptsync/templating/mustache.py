@@ -126,9 +126,10 @@ def variables(template: str) -> VariableUse:
 def bind(template: str, values: dict[str, Any]) -> str:
     """One message's text with the values inserted, exactly as Freeplay's SDK does it.
 
-    The implementation is the emulator's (Freeplay's contract, kept in one place).
+    The implementation is `templating.flavors` (Freeplay's contract, kept in one place; the
+    emulator uses it too).
     """
-    from promptsync.emulator.formatting import bind_text
+    from promptsync.templating.flavors import bind_text
 
     return bind_text(template, values)
 

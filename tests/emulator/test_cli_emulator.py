@@ -82,6 +82,11 @@ def test_bad_flags_are_one_line_errors() -> None:
         assert (proc.returncode, proc.stderr.strip()) == (1, message)
 
 
+# The renderers the emulator shares with `promptsync render`: one table for one fact. They
+# import nothing of promptsync themselves (checked below).
+SHARED_RENDERERS = ("promptsync.templating.flavors", "promptsync.templating.server_render")
+
+
 def test_emulator_imports_nothing_else_of_promptsync() -> None:
     paths = sorted((REPO / "promptsync" / "emulator").rglob("*.py"))
     assert any(p.parent.name == "promptlayer" for p in paths)
@@ -95,7 +100,17 @@ def test_emulator_imports_nothing_else_of_promptsync() -> None:
                 names = [node.module or ""] if node.level == 0 else ["<relative>"]
             for name in names:
                 if name.startswith("promptsync") or name == "<relative>":
-                    assert name.startswith("promptsync.emulator"), f"{path.name} imports {name}"
+                    assert name.startswith("promptsync.emulator") or name in SHARED_RENDERERS, (
+                        f"{path.name} imports {name}"
+                    )
+    for shared in SHARED_RENDERERS:
+        path = REPO / (shared.replace(".", "/") + ".py")
+        imports = [
+            node.module or ""
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom)
+        ]
+        assert not [m for m in imports if m.startswith("promptsync")], path.name
 
 
 def _emulator_fails(*args: str) -> str:

@@ -17,11 +17,12 @@ from promptsync.backends.freeplay.wire import (
 )
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.backends.replies import ShapeError
-from promptsync.credentials import ApiKey
-from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
-from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot
+from promptsync.impact.traffic import CallSample
+from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
+from promptsync.kinds.prompts.remote import LATEST, Capabilities, RemoteVersion, Snapshot
+from promptsync.plan.models import BackendRef
+from promptsync.repo.credentials import ApiKey
 from promptsync.threads import in_parallel
-from promptsync.traffic import CallSample
 
 # Freeplay reuses an identical version instead of creating one, without comparing `provider`.
 CAPABILITIES = Capabilities(

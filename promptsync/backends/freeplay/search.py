@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.backends.replies import ShapeError
-from promptsync.traffic import CallSample, SampledCall
+from promptsync.impact.traffic import CallSample, SampledCall
 
 
 def search_filters(template: str, environment: str, since: datetime) -> dict[str, Any]:

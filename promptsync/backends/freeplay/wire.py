@@ -17,10 +17,10 @@ from promptsync.backends.replies import (
     load_json,
     optional_object,
 )
-from promptsync.identity import make_content, message, remote_version, tools
-from promptsync.models import ChatMessage
-from promptsync.plan_models import CreateVersion
-from promptsync.remote import RemoteVersion, Snapshot, Unreadable
+from promptsync.kinds.prompts.changes import CreateVersion
+from promptsync.kinds.prompts.identity import make_content, message, remote_version, tools
+from promptsync.kinds.prompts.models import ChatMessage
+from promptsync.kinds.prompts.remote import RemoteVersion, Snapshot, Unreadable
 
 
 def _text(value: Any, where: str, *, optional: bool = False) -> str | None:

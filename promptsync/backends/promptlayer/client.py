@@ -27,10 +27,17 @@ from promptsync.backends.promptlayer.wire import (
     read_page,
 )
 from promptsync.backends.replies import ShapeError
-from promptsync.credentials import ApiKey
-from promptsync.dialect import COMMIT_MESSAGE_LIMIT
-from promptsync.plan_models import BackendRef, CreateVersion, DeployVersion
-from promptsync.remote import LATEST, Capabilities, RemoteVersion, Snapshot, Unreadable
+from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
+from promptsync.kinds.prompts.dialect import COMMIT_MESSAGE_LIMIT
+from promptsync.kinds.prompts.remote import (
+    LATEST,
+    Capabilities,
+    RemoteVersion,
+    Snapshot,
+    Unreadable,
+)
+from promptsync.plan.models import BackendRef
+from promptsync.repo.credentials import ApiKey
 from promptsync.threads import in_parallel
 
 # Every publish is a new version, which becomes the latest; it can set release labels too.

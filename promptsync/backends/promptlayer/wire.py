@@ -24,11 +24,11 @@ from promptsync.backends.replies import (
     load_json,
     optional_object,
 )
-from promptsync.identity import make_content, message, remote_version, tools
-from promptsync.models import ChatMessage
-from promptsync.plan_models import CreateVersion
-from promptsync.remote import RemoteVersion, Unreadable
-from promptsync.rules import DEFAULT_TEMPLATE_FORMAT, ROLES
+from promptsync.kinds.prompts.changes import CreateVersion
+from promptsync.kinds.prompts.identity import make_content, message, remote_version, tools
+from promptsync.kinds.prompts.models import ChatMessage
+from promptsync.kinds.prompts.remote import RemoteVersion, Unreadable
+from promptsync.repo.rules import DEFAULT_TEMPLATE_FORMAT, ROLES
 from promptsync.templating import formats
 
 HISTORY = "history"  # the placeholder message promptsync's `kind: history` stands for

@@ -17,8 +17,8 @@ from promptsync.emulator.promptlayer.http import (
     path_int,
     query,
 )
-from promptsync.emulator.promptlayer.render import render
 from promptsync.emulator.promptlayer.store import Label, ListFilter, StoreError, Version
+from promptsync.templating.server_render import render
 
 
 def _check_workspace(call: Call, workspace_id: int | None) -> None:

@@ -1,0 +1,36 @@
+"""JSON Schemas generated from the models (committed under schemas/, drift-tested)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def _model(kind: str) -> type[BaseModel]:
+    if kind == "prompt":
+        from promptsync.kinds.prompts.models import PromptFile
+
+        return PromptFile
+    if kind == "config":
+        from promptsync.repo.config import Config
+
+        return Config
+    if kind == "plan":
+        from promptsync.plan.models import Plan
+
+        return Plan
+    raise ValueError(f"unknown schema {kind!r}")
+
+
+def schema(kind: str) -> dict[str, Any]:
+    generated = _model(kind).model_json_schema()
+    head: dict[str, Any] = {
+        key: generated.pop(key) for key in ("$schema", "$id", "title") if key in generated
+    }
+    return {**head, **generated}
+
+
+def schema_json(kind: str) -> str:
+    return json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n"

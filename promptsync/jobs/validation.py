@@ -1,0 +1,99 @@
+"""Offline validation of a project: every rule of the config and the file format, all problems
+at once. A valid repository is checked without importing pydantic (the slowest import
+promptsync has): the config and each file first go through the pydantic-free shape checks, and
+only what those cannot vouch for goes to the models, which then word every message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from promptsync.errors import Issue, LoadError
+from promptsync.kinds.prompts.load import check_prompts, display_path
+from promptsync.repo.config_load import quick_config
+from promptsync.repo.registries import REGISTRIES
+from promptsync.repo.rules import check_api_url, check_project_id
+from promptsync.repo.settings import find_config, load_settings
+
+
+@dataclass(frozen=True)
+class Where:
+    root: Path
+    prompts_dir: Path
+    managed: list[str] | None
+    backend: str
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Every issue of the config and the prompt files, and what is valid."""
+
+    files: int
+    templates: int
+    issues: list[Issue]
+    prompts_dir: str  # as shown to the user
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    def summary(self) -> str:
+        return f"{self.prompts_dir}: {self.files} file(s), {self.templates} template(s) valid."
+
+
+def _quick_where(config: str | None, environ: Mapping[str, str], cwd: Path) -> Where | None:
+    """What `load_settings` would give validate, when the config and the environment are
+    certainly valid; None when only `load_settings` can say what is wrong."""
+    path = find_config(config, environ, cwd)
+    data: dict[str, Any] | None = {}
+    if path is not None:
+        try:
+            data = quick_config(path.read_bytes(), display_path(path))
+        except OSError:
+            return None
+    if data is None:
+        return None
+    backend = data.get("backend", "freeplay")
+    registry = REGISTRIES.get(backend) if isinstance(backend, str) else None
+    if registry is None:
+        return None
+    overrides = [(registry.url_variable, check_api_url)]
+    if registry.project_variable:
+        overrides.append((registry.project_variable, check_project_id))
+    for name, check in overrides:
+        value = environ.get(name, "").strip()
+        try:
+            if value:
+                check(value)
+        except ValueError:
+            return None
+    root = path.parent if path else cwd
+    environments: list[str] | None = data.get("environments")
+    return Where(root, root / data.get("prompts_dir", "prompts"), environments, backend)
+
+
+def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Validation:
+    """Check config and prompts offline, collecting every issue instead of stopping at one."""
+    where = _quick_where(config, environ, cwd)
+    if where is None:
+        try:
+            settings = load_settings(config, environ, cwd)
+        except LoadError as exc:
+            return Validation(0, 0, exc.issues, "prompts")
+        c = settings.config
+        where = Where(settings.root, settings.prompts_dir, c.environments, c.backend)
+    shown = display_path(where.prompts_dir)
+    try:
+        checked = check_prompts(where.prompts_dir, where.managed, where.root, where.backend)
+    except LoadError as exc:
+        return Validation(0, 0, exc.issues, shown)
+    valid = checked.valid
+    return Validation(
+        checked.files if valid else 0,
+        checked.templates if valid else 0,
+        list(checked.issues),
+        shown,
+    )

@@ -1,0 +1,71 @@
+"""The plan: frozen data built by the planner, rendered for humans and executed by apply.
+
+Serialized as "Plan JSON" (format_version "2"), documented in docs/plan-format.md. It knows no
+wire format: operations hold the desired content, and a backend turns them into requests. Each
+resource kind brings its own changes and operations (`promptsync.kinds`); this is the envelope.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+
+from promptsync.impact.models import Impact
+from promptsync.kinds.common import Frozen as _Frozen
+from promptsync.kinds.common import Orphan, Summary, change_counts
+from promptsync.kinds.prompts.changes import Change, Unclaimed
+from promptsync.repo.config import SCHEMA_BASE
+from promptsync.repo.gitinfo import GitInfo
+
+__all__ = ["FORMAT_VERSION", "BackendRef", "Plan", "Summary", "change_counts"]
+
+FORMAT_VERSION = "2"
+
+
+class BackendRef(_Frozen):
+    """Which registry the plan is for."""
+
+    kind: Literal["freeplay", "promptlayer"]
+    api_url: str
+    project_id: str | None = Field(default=None, description="Freeplay's project; null otherwise.")
+
+
+class Plan(_Frozen):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        title="promptsync plan",
+        json_schema_extra={
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"{SCHEMA_BASE}/plan.schema.json",
+        },
+    )
+
+    format_version: Literal["2"] = "2"
+    promptsync_version: str
+    created_at: str
+    backend: BackendRef
+    git: GitInfo | None
+    environments: list[str] = Field(description="Managed environments, in order.")
+    remote_fingerprint: dict[str, str]
+    summary: Summary
+    changes: list[Change]
+    orphans: list[Orphan]
+    unclaimed: list[Unclaimed]
+    warnings: list[str]
+    impact: Impact | None = Field(
+        default=None, description="Evidence from recorded calls (plan --impact); absent without."
+    )
+
+    @model_serializer(mode="wrap")
+    def _impact_only_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A plan made without --impact is exactly what it was before impact existed.
+        data: dict[str, Any] = handler(self)
+        if data.get("impact") is None:
+            data.pop("impact", None)
+        return data
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)

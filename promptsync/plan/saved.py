@@ -1,0 +1,91 @@
+"""Saved plans (`plan --out`, `apply PLANFILE`): read, checked against edits, checked against
+the remote. A saved plan is executed exactly; nothing in it is re-derived from the files.
+Here: reading one, and the checks that need nothing but the plan (apply/stale.py re-reads the
+remote)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from promptsync.errors import PromptsyncError
+from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
+from promptsync.kinds.prompts.identity import content_hash, content_of
+from promptsync.kinds.prompts.remote import LATEST
+from promptsync.plan.models import FORMAT_VERSION, Plan, change_counts
+from promptsync.repo.discovery import display_path
+
+
+def load_plan_file(path: str) -> Plan:
+    from pydantic import ValidationError
+
+    shown = display_path(Path(path))
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise PromptsyncError(f"cannot read plan {shown}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise PromptsyncError(f"{shown}: not a promptsync plan (invalid JSON)") from None
+    version = data.get("format_version") if isinstance(data, dict) else None
+    if version != FORMAT_VERSION:
+        hint = " — it was made by an older promptsync: run plan again" if version == "1" else ""
+        raise PromptsyncError(
+            f"{shown}: plan format_version {version!r} is not supported (this promptsync reads"
+            f" {FORMAT_VERSION!r}){hint}"
+        )
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        where = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise PromptsyncError(f"{shown}: not a valid promptsync plan (at {where})") from None
+
+
+def tampered(plan: Plan) -> list[str]:
+    """Operations whose content does not hash to what the plan shows (an edited plan file)."""
+    problems = []
+    if set(plan.remote_fingerprint) != {LATEST, *plan.environments}:
+        problems.append("remote_fingerprint does not cover latest and every managed environment")
+    managed = set(plan.environments)
+    summary = plan.summary.model_dump()
+    wrong = [k for k, n in change_counts(plan.changes).items() if summary[k] != n]
+    if wrong:
+        problems.append(f"the summary's {', '.join(wrong)} count does not match its changes")
+    for change in plan.changes:
+        shown = change.environments
+        deployed = {e for op in change.operations for e in op.environments}
+        creates = any(isinstance(op, CreateVersion) for op in change.operations)
+        for env in shown:
+            if env == LATEST and not creates:
+                problems.append(f"{change.name}: latest is shown changing, but nothing creates")
+            elif env != LATEST and env not in deployed:
+                problems.append(
+                    f"{change.name}: {env} is shown changing, but no operation acts on it"
+                )
+        for op in change.operations:
+            where = f"{change.name}: {op.op}"
+            if (op.kind, op.name) != (change.kind, change.name):
+                problems.append(f"{where}: it acts on {op.name!r}, not on {change.name!r}")
+            outside = [e for e in op.environments if e not in managed]
+            if outside:
+                problems.append(f"{where}: {', '.join(outside)} is not a managed environment")
+            if isinstance(op, CreateVersion):
+                if content_hash(content_of(op.content)) != op.hash:
+                    problems.append(f"{where}: its content does not hash to {op.hash[:19]}…")
+                targets = op.environments
+            else:
+                targets = [e for e in op.environments if e in shown]
+            for env in targets:
+                after = shown[env].after if env in shown else None
+                if after is None or after.hash != op.hash:
+                    problems.append(f"{where}: {env} is shown with other content than it deploys")
+                elif isinstance(op, DeployVersion) and after.version_id != op.version_id:
+                    problems.append(f"{where}: {env} is shown with another version")
+            if isinstance(op, CreateVersion):
+                for env in op.environments:
+                    after = shown[env].after if env in shown else None
+                    declared = after.version_name if after else None
+                    if declared is not None and declared != op.content.version_name:
+                        problems.append(f"{where}: {env} is shown with another version_name")
+    return problems
