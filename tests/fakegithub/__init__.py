@@ -2,9 +2,15 @@
 comments and deployments, served over a real localhost socket. Imports only tests/ and the
 emulator's server helpers.
 
-    with running_fake_github() as gh:          # or the `github_api` fixture
-        gh.state.commit("octo/prompts", "main", {"a.txt": "hi"})
-        gh.client().get("/repos/octo/prompts/contents/a.txt").json()["content"]
+    def test_drift(github_api: RunningFakeGitHub) -> None:   # or `with running_fake_github():`
+        github_api.state.commit("octo/prompts", "main", {"prompts/a.yaml": "..."})
+        ...  # run the code under test with GITHUB_API_URL=github_api.url, github_api.token
+        assert github_api.state.files("octo/prompts", "promptsync/drift/app") == {...}
+        assert ("POST", "/repos/octo/prompts/pulls", 201) in github_api.state.calls()
+
+Knobs on `state`: add_token(token, {"contents": "write", ...}) (unknown tokens get 401, a
+missing permission 403), rate_limit(n, secondary=..., status=403|429, retry_after=...),
+fail(n, status=502), each optionally only for requests matching "METHOD /path".
 """
 
 from tests.fakegithub.records import BOT_LOGIN, WRITE_ALL, RecordedRequest, Token

@@ -21,7 +21,7 @@ def _at(call: Call, ref: str) -> dict[str, Entry]:
 
 
 def get_contents(call: Call) -> Response:
-    path = call.params["path"].strip("/")
+    path = call.params.get("path", "").strip("/")
     ref = call.query.get("ref") or call.repo.default_branch
     flat = _at(call, ref)
     if path in flat:
@@ -83,6 +83,7 @@ def delete_contents(call: Call) -> Response:
 
 CONTENTS = ("contents",)
 ENDPOINTS = [
+    Endpoint("GET", REPO + "/contents", get_contents, CONTENTS),  # the root folder
     Endpoint("GET", PATH, get_contents, CONTENTS),
     Endpoint("PUT", PATH, put_contents, CONTENTS, "write"),
     Endpoint("DELETE", PATH, delete_contents, CONTENTS, "write"),

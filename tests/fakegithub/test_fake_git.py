@@ -192,6 +192,8 @@ def test_contents_read_files_and_folders_at_a_ref(github_api: RunningFakeGitHub)
         assert before["sha"] != now["sha"]
         folder = client.get(f"{API}/contents/p").json()
         assert [(e["name"], e["type"]) for e in folder] == [("a.yaml", "file"), ("q", "dir")]
+        for root in (f"{API}/contents", f"{API}/contents/"):
+            assert [e["path"] for e in client.get(root).json()] == ["p"]
         assert client.get(f"{API}/contents/p/none.yaml").status_code == 404
         assert client.get(f"{API}/contents/p/a.yaml", params={"ref": "nope"}).status_code == 404
 

@@ -155,6 +155,8 @@ def _answer(
         return endpoint.handler(call)
     except ApiError as exc:
         return exc.response()
+    except Exception as exc:  # a bug in the fake: answer (and record) it rather than hang up
+        return ApiError(500, f"fake GitHub: {type(exc).__name__}: {exc}").response()
 
 
 def build_app(state: FakeGitHub, endpoints: Sequence[Endpoint], prefix: str) -> Starlette:
