@@ -10,6 +10,7 @@ from promptsync.cli import main
 from promptsync.emulator import RunningEmulator, running_emulator
 
 REPO = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.fakegithub.fixtures"]  # the `github_api` fixture: a fake GitHub REST API
 RunCli = Callable[..., tuple[int, str, str]]
 
 
