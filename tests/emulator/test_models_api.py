@@ -20,6 +20,7 @@ from promptsync.emulator import (
     FaultConfig,
     ModelSettings,
     RunningEmulator,
+    emulator_subprocess,
     running_emulator,
 )
 
@@ -471,3 +472,11 @@ def test_stats_count_model_calls_apart_from_registry_calls() -> None:
     assert stats["model_calls"] == fp.model_calls == 2
     assert stats["routes"][CHAT] == stats["routes"][MESSAGES] == 1
     assert stats["total"] == 3
+
+
+def test_the_cli_flags_rate_limit_model_calls() -> None:
+    flags = ("--db", ":memory:", "--rate-limit-every", "1", "--retry-after", "0.25")
+    with emulator_subprocess(*flags, backend="promptlayer") as (_process, url):
+        r = httpx.post(f"{url}/v1/chat/completions", json={}, headers={"Authorization": "Bearer k"})
+    assert r.status_code == 429
+    assert (r.headers["retry-after"], r.headers["retry-after-ms"]) == ("1", "250")
