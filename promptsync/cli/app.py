@@ -315,6 +315,21 @@ def render_command(g: Globals, /, name: str, **options: Any) -> int:
     "--latency-ms", type=click.FloatRange(0), default=0.0, help="Delay added to every API request."
 )
 @click.option("--seed", type=int, default=None, help="Seed that makes faults reproducible.")
+@click.option(
+    "--rate-limit-every",
+    type=click.IntRange(0),
+    default=0,
+    metavar="N",
+    help="Answer every Nth model call (/v1/...) 429 with Retry-After (0: never).",
+)
+@click.option(
+    "--retry-after",
+    type=click.FloatRange(0, 120, min_open=True),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Retry-After of those 429s.",
+)
 # Readings: server behaviours Freeplay's docs allow more than one of (docs/emulator.md).
 @click.option(
     "--dedup",

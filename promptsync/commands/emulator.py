@@ -28,13 +28,21 @@ def run_emulator(
     drop_rate: float,
     latency_ms: float,
     seed: int | None,
+    rate_limit_every: int,
+    retry_after: float,
     dedup: Dedup,
     decorate_responses: bool,
     error_key: ErrorKey,
     env_update_reply: EnvUpdateReply,
     ready_file: str | None,
 ) -> int:
-    from promptsync.emulator import DEFAULT_API_KEY, DatabaseProblem, EmulatorSettings, FaultConfig
+    from promptsync.emulator import (
+        DEFAULT_API_KEY,
+        DatabaseProblem,
+        EmulatorSettings,
+        FaultConfig,
+        ModelSettings,
+    )
     from promptsync.emulator.server import serve
 
     for project_id in project_ids if backend == "freeplay" else ():
@@ -51,6 +59,7 @@ def run_emulator(
             project_ids=project_ids,
             environments=environments,
             faults=FaultConfig(fail_rate, fail_after_commit_rate, drop_rate, latency_ms, seed),
+            models=ModelSettings(rate_limit_every=rate_limit_every, retry_after=retry_after),
             backend=backend,
             dedup=dedup,
             decorate_responses=decorate_responses,

@@ -1,5 +1,6 @@
 """Local Freeplay- and PromptLayer-compatible prompt-template servers (see docs/emulator.md);
-the Freeplay one also records and searches completions.
+the Freeplay one also records and searches completions, and both serve fake OpenAI- and
+Anthropic-compatible model endpoints.
 
 Written from each API's contract alone: this package imports nothing else of promptsync.
 Its `formatting` module is the one table of Freeplay's provider → flavor mapping and flavor
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from promptsync.emulator.database import DatabaseProblem
     from promptsync.emulator.faults import FaultConfig
+    from promptsync.emulator.models_api import ModelSettings
     from promptsync.emulator.server import (
         DEFAULT_API_KEY,
         DEFAULT_PROJECT_ID,
@@ -29,6 +31,7 @@ __all__ = [
     "DatabaseProblem",
     "EmulatorSettings",
     "FaultConfig",
+    "ModelSettings",
     "RunningEmulator",
     "emulator_subprocess",
     "running_emulator",
@@ -40,6 +43,10 @@ def __getattr__(name: str) -> Any:
         from promptsync.emulator.faults import FaultConfig
 
         return FaultConfig
+    if name == "ModelSettings":
+        from promptsync.emulator.models_api import ModelSettings
+
+        return ModelSettings
     if name == "DatabaseProblem":
         from promptsync.emulator.database import DatabaseProblem
 

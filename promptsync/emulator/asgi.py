@@ -1,7 +1,8 @@
-"""What every emulated backend shares around its own routes: faults, latency, stats, admin routes.
+"""What every emulated backend shares around its own routes: faults, latency, stats, admin routes,
+and the fake model endpoints (models_api).
 
-A backend supplies authentication, routing and its error shape; `FaultingApp` decides each
-request's fault, runs (or skips) the backend's handler, records the outcome and serves
+A backend supplies authentication, routing and its error shape; `FaultingApp` routes model calls
+itself, decides each request's fault, runs (or skips) the handler, records the outcome and serves
 `/_emulator/stats`.
 """
 
@@ -17,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from promptsync.emulator.faults import Faults, Stats
+from promptsync.emulator.models_api import ModelEndpoints, ModelSettings, model_calls
 
 Respond = Callable[[], Awaitable[Response]]
 
@@ -31,12 +33,17 @@ def drop_connection(send: Send) -> None:
     cycle.disconnected = True  # so uvicorn does not try to answer 500 on the dead connection
 
 
+def _unchanged(response: Response) -> Response:
+    return response
+
+
 class FaultingApp(ABC):
     """An ASGI app: the backend's routes behind fault injection and request statistics."""
 
     def __init__(self, faults: Faults, stats: Stats) -> None:
         self.faults = faults
         self.stats = stats
+        self.models = ModelEndpoints(ModelSettings())
 
     @abstractmethod
     def authenticate(self, request: Request) -> str | None:
@@ -67,7 +74,13 @@ class FaultingApp(ABC):
         if raw_path.startswith("/_emulator/"):
             await (await self._admin(request, raw_path))(scope, receive, send)
             return
-        label, respond = self.route(request, raw_path)
+        model = self.models.route(request, raw_path)
+        fail: Callable[[int, str], Response]
+        if model is None:
+            label, respond = self.route(request, raw_path)
+            fail, finish = self.error, self.finish
+        else:  # a model call: the provider's error shape, and no backend decoration
+            label, respond, fail, finish = model.label, model.respond, model.error, _unchanged
         body = await request.body()
         decision = self.faults.decide(
             scope["method"], f"{raw_path}?{scope['query_string']!r}", body
@@ -75,16 +88,16 @@ class FaultingApp(ABC):
         if self.faults.config.latency_ms:
             await asyncio.sleep(self.faults.config.latency_ms / 1000)
         if decision == "fail":
-            response: Response = self.error(500, "Injected failure before processing the request")
+            response: Response = fail(500, "Injected failure before processing the request")
         else:
             response = await respond()
             if decision == "fail_after_commit":
-                response = self.error(500, "Injected failure after processing the request")
+                response = fail(500, "Injected failure after processing the request")
         if decision == "drop":
             self.stats.record(label, "dropped")
             drop_connection(send)
             return
-        response = self.finish(response)
+        response = finish(response)
         self.stats.record(label, str(response.status_code))
         await response(scope, receive, send)
 
@@ -96,7 +109,8 @@ class FaultingApp(ABC):
         if extra is not None:
             return extra
         if raw_path == "/_emulator/stats" and request.method == "GET":
-            return JSONResponse({**self.stats.snapshot(), "fault_seed": self.faults.seed})
+            snapshot = {**self.stats.snapshot(), "model_calls": model_calls(self.stats)}
+            return JSONResponse({**snapshot, "fault_seed": self.faults.seed})
         if raw_path == "/_emulator/stats/reset" and request.method == "POST":
             self.stats.reset()
             return JSONResponse({})

@@ -80,9 +80,13 @@ def ok(payload: Any, status: int = 200) -> JSONResponse:
 _UNION_MEMBER = re.compile(r"<.*>|str|int|float|bool|(list|dict)\[.*\]")
 
 
+def field_parts(loc: tuple[int | str, ...]) -> list[int | str]:
+    """A pydantic error location without the union members it names."""
+    return [p for p in loc if not (isinstance(p, str) and _UNION_MEMBER.fullmatch(p))]
+
+
 def field_path(loc: tuple[int | str, ...]) -> str:
-    parts = [str(p) for p in loc if not (isinstance(p, str) and _UNION_MEMBER.fullmatch(p))]
-    return ".".join(parts) or "body"
+    return ".".join(str(p) for p in field_parts(loc)) or "body"
 
 
 async def json_body(call: Call) -> Any:

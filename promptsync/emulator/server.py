@@ -23,6 +23,7 @@ from promptsync.emulator.app import EmulatorApp
 from promptsync.emulator.asgi import FaultingApp
 from promptsync.emulator.calls import Api, key_sha256
 from promptsync.emulator.faults import FaultConfig, Faults, Stats
+from promptsync.emulator.models_api import ModelEndpoints, ModelSettings, model_calls
 from promptsync.emulator.promptlayer.app import build_app as build_promptlayer
 from promptsync.emulator.promptlayer.store import Store as PromptLayerStore
 from promptsync.emulator.readings import Dedup, EnvUpdateReply, ErrorKey, Readings
@@ -46,6 +47,7 @@ class EmulatorSettings:
     environments: Sequence[str] = ()
     faults: FaultConfig = field(default_factory=FaultConfig)
     backend: str = "freeplay"
+    models: ModelSettings = field(default_factory=ModelSettings)  # the /v1 model endpoints
     # PromptLayer only: the status of a publish. The OpenAPI document says 200; the official
     # SDK's async publish accepts only 201 (its sync one accepts any but 400).
     publish_status: int = 200
@@ -114,8 +116,14 @@ class Emulator(Generic[S]):
 
 
 def build(settings: EmulatorSettings) -> Emulator[Any]:
-    if settings.backend == "promptlayer":
-        return _build_promptlayer(settings)
+    emulator = (
+        _build_promptlayer(settings) if settings.backend == "promptlayer" else _build(settings)
+    )
+    emulator.app.models = ModelEndpoints(settings.models)
+    return emulator
+
+
+def _build(settings: EmulatorSettings) -> Emulator[Store]:
     grants = settings.grants()
     readings = settings.readings()
     store = Store(settings.db)
@@ -220,6 +228,21 @@ class RunningEmulator(Generic[S]):
     def store(self) -> S:
         return self.emulator.store
 
+    @property
+    def model_calls(self) -> int:
+        """Requests to the model endpoints so far, whatever their outcome."""
+        return model_calls(self.emulator.stats)
+
+    @property
+    def openai_base_url(self) -> str:
+        """`openai.OpenAI(base_url=…)` for the emulator's `POST /v1/chat/completions`."""
+        return f"{self.url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """`anthropic.Anthropic(base_url=…)` for the emulator's `POST /v1/messages`."""
+        return self.url
+
     def client(self, **kwargs: Any) -> httpx.Client:
         """An httpx client with the key set: base URL `<url>/api/v2` (Freeplay) or `<url>`."""
         if self.backend == "promptlayer":
@@ -237,6 +260,7 @@ def running_emulator(
     *,
     backend: Literal["freeplay"] = ...,
     api_keys: Sequence[str] = ...,
+    models: ModelSettings | None = ...,
     project_ids: Sequence[str] = ...,
     environments: Sequence[str] = ...,
     faults: FaultConfig | None = ...,
@@ -252,6 +276,7 @@ def running_emulator(
     *,
     backend: Literal["promptlayer"],
     api_keys: Sequence[str] = ...,
+    models: ModelSettings | None = ...,
     faults: FaultConfig | None = ...,
     host: str = ...,
     publish_status: int = ...,
@@ -262,6 +287,7 @@ def running_emulator(
     *,
     backend: Backend = "freeplay",
     api_keys: Sequence[str] = (),
+    models: ModelSettings | None = None,
     project_ids: Sequence[str] = (),
     environments: Sequence[str] = (),
     faults: FaultConfig | None = None,
@@ -275,7 +301,8 @@ def running_emulator(
     """Start the emulator on a free port in a background thread; stop it on exit.
 
     `dedup`, `decorate_responses`, `error_key` and `env_update_reply` pick the server behaviour
-    where Freeplay's docs allow several (readings.py, docs/emulator.md).
+    where Freeplay's docs allow several (readings.py, docs/emulator.md). `models` sets the
+    model endpoints' accepted keys and rate limiting (models_api.ModelSettings).
 
     >>> with running_emulator() as fp:
     ...     fp.client().get(f"/projects/{fp.project_id}/prompt-templates/all/latest").json()
@@ -288,6 +315,7 @@ def running_emulator(
         db=str(db),
         host=host,
         api_keys=api_keys,
+        models=models or ModelSettings(),
         project_ids=project_ids,
         environments=environments,
         faults=faults or FaultConfig(),
