@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptsync.github import GitHub
+from promptsync.github.rest import GitHub
 from tests.fakegithub import RunningFakeGitHub
 
 API = "/repos/octo/prompts"
