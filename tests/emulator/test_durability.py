@@ -158,3 +158,20 @@ def test_completions_survive_restart(tmp_path: Path) -> None:
     assert after == before
     assert [c["completion_id"] for c in after["data"]] == [recorded.json()["completion_id"]]
     assert after["data"][0]["completion_metadata"]["start_time"] == "2024-07-05T14:33:20.721000"
+
+
+def test_concurrent_dataset_creates_make_one(tmp_path: Path) -> None:
+    from tests.emulator.datasets import D, path
+
+    with running_emulator(tmp_path / "state.sqlite") as fp:
+
+        def create(_: int) -> int:
+            with fp.client(timeout=30) as client:
+                return client.post(path(fp, D), json={"name": "same"}).status_code
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            statuses = Counter(pool.map(create, range(THREADS)))
+        with fp.client() as client:
+            listed = client.get(path(fp, D)).json()["data"]
+    assert statuses == {201: 1, 400: THREADS - 1}
+    assert [d["name"] for d in listed] == ["same"]
