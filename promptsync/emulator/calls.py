@@ -18,6 +18,7 @@ from promptsync.emulator.completion_store import CompletionStore
 from promptsync.emulator.dataset_store import DatasetStore
 from promptsync.emulator.readings import Readings
 from promptsync.emulator.store import Store, StoreError
+from promptsync.emulator.testrun_store import TestRunStore
 
 UNAUTHORIZED = "Requests must be authenticated with a valid API key."
 B = TypeVar("B", bound=BaseModel)
@@ -35,6 +36,7 @@ class Api:
     readings: Readings = field(default_factory=Readings)
     completions: CompletionStore = field(init=False)
     datasets: DatasetStore = field(init=False)
+    test_runs: TestRunStore = field(init=False)
     # Versions never change, so their serialized form is cached: `all/<env>` with thousands of
     # templates is then string concatenation instead of a JSON parse and dump per template.
     plain_cache: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -42,6 +44,7 @@ class Api:
     def __post_init__(self) -> None:
         self.completions = CompletionStore(self.store)
         self.datasets = DatasetStore(self.store)
+        self.test_runs = TestRunStore(self.store, self.datasets)
 
     def error(self, status: int, message: str) -> JSONResponse:
         return JSONResponse({self.readings.error_key: message}, status_code=status)

@@ -37,6 +37,10 @@ async def record_completion(call: Call) -> Response:
         model, provider = call.api.completions.version_model(
             call.project_id, prompt.prompt_template_version_id
         )
+    if payload.test_run_info is not None:
+        # Test runs are never deleted, so the link stays valid once checked.
+        link = payload.test_run_info
+        call.api.test_runs.check_link(call.project_id, link.test_run_id, link.test_case_id)
     now = time.time()
     start = call_info.start_time if call_info and call_info.start_time is not None else now
     end = call_info.end_time if call_info else None

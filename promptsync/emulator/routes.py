@@ -7,6 +7,7 @@ from urllib.parse import unquote
 from promptsync.emulator import completion_routes as rec
 from promptsync.emulator import dataset_routes as ds
 from promptsync.emulator import template_routes as tpl
+from promptsync.emulator import testrun_routes as run
 from promptsync.emulator import workspace_routes as ws
 from promptsync.emulator.calls import Handler
 
@@ -54,6 +55,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{_L}/id/{{dataset_id}}/test-cases", ds.legacy_upload),
     ("GET", f"{_L}/name/{{dataset_name*}}/test-cases", ds.legacy_cases_by_name),
     ("GET", f"{_L}/name/{{dataset_name*}}", ds.legacy_by_name),
+    ("POST", "projects/{project_id}/test-runs", run.create_test_run),
+    ("GET", "projects/{project_id}/test-runs", run.list_test_runs),
+    ("GET", "projects/{project_id}/test-runs/id/{test_run_id}", run.get_test_run),
 ]
 API_PREFIX = "/api/v2/"
 
