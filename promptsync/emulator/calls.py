@@ -15,8 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from promptsync.emulator.completion_store import CompletionStore
+from promptsync.emulator.dataset_store import DatasetStore
 from promptsync.emulator.readings import Readings
 from promptsync.emulator.store import Store, StoreError
+from promptsync.emulator.testrun_store import TestRunStore
 
 UNAUTHORIZED = "Requests must be authenticated with a valid API key."
 B = TypeVar("B", bound=BaseModel)
@@ -33,12 +35,16 @@ class Api:
     store: Store
     readings: Readings = field(default_factory=Readings)
     completions: CompletionStore = field(init=False)
+    datasets: DatasetStore = field(init=False)
+    test_runs: TestRunStore = field(init=False)
     # Versions never change, so their serialized form is cached: `all/<env>` with thousands of
     # templates is then string concatenation instead of a JSON parse and dump per template.
     plain_cache: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.completions = CompletionStore(self.store)
+        self.datasets = DatasetStore(self.store)
+        self.test_runs = TestRunStore(self.store, self.datasets)
 
     def error(self, status: int, message: str) -> JSONResponse:
         return JSONResponse({self.readings.error_key: message}, status_code=status)
@@ -106,6 +112,24 @@ async def parse(call: Call, model: type[B]) -> B:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise StoreError(400, f"Invalid field {field_path(first['loc'])}: {first['msg']}") from None
+
+
+def null_path(value: Any, path: str) -> str | None:
+    """The path of the first null inside `value` (Freeplay: input values must not be null)."""
+    if value is None:
+        return path
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = null_path(item, f"{path}.{key}")
+        if found:
+            return found
+    return None
 
 
 def path_uuid(call: Call, name: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
 
 from starlette.responses import Response
 
@@ -12,6 +11,7 @@ from promptsync.emulator.calls import (
     Call,
     bool_query,
     json_body,
+    null_path,
     ok,
     page_query,
     paginated,
@@ -28,7 +28,7 @@ from promptsync.emulator.store import StoreError
 async def record_completion(call: Call) -> Response:
     session_id = str(uuid.UUID(path_uuid(call, "session_id")))
     payload = await parse(call, RecordPayload)
-    null = _null_path(payload.inputs or {}, "inputs")
+    null = null_path(payload.inputs or {}, "inputs")
     if null:
         raise StoreError(400, f"Invalid field {null}: must not be null")
     prompt, call_info = payload.prompt_info, payload.call_info
@@ -37,6 +37,10 @@ async def record_completion(call: Call) -> Response:
         model, provider = call.api.completions.version_model(
             call.project_id, prompt.prompt_template_version_id
         )
+    if payload.test_run_info is not None:
+        # Test runs are never deleted, so the link stays valid once checked.
+        link = payload.test_run_info
+        call.api.test_runs.check_link(call.project_id, link.test_run_id, link.test_case_id)
     now = time.time()
     start = call_info.start_time if call_info and call_info.start_time is not None else now
     end = call_info.end_time if call_info else None
@@ -60,24 +64,6 @@ async def record_completion(call: Call) -> Response:
         )
     )
     return ok({"completion_id": completion_id}, 201)
-
-
-def _null_path(value: Any, path: str) -> str | None:
-    """The path of the first null inside `value` (Freeplay: input values must not be null)."""
-    if value is None:
-        return path
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
-    for key, item in items:
-        found = _null_path(item, f"{path}.{key}")
-        if found:
-            return found
-    return None
 
 
 async def search_completions(call: Call) -> Response:

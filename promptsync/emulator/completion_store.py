@@ -19,6 +19,12 @@ CREATE TABLE IF NOT EXISTS completions (
 CREATE INDEX IF NOT EXISTS completions_newest ON completions(project_id, start_time, seq);
 """
 _BATCH = 500
+# A completion with the prompt template version it names, if that still exists.
+_WITH_VERSION = (
+    "SELECT c.*, v.body AS version_body, t.id AS template_id, t.name AS template_name"
+    " FROM completions c LEFT JOIN versions v ON v.id = c.version_id"
+    " LEFT JOIN templates t ON t.id = v.template_id"
+)
 
 
 @dataclass(frozen=True)
@@ -123,17 +129,27 @@ class CompletionStore:
                 ),
             )
 
+    def of_test_run(self, project_id: str, test_run_id: str) -> list[Completion]:
+        """The completions recorded with this test run in their `test_run_info`, oldest first.
+
+        Read from the stored request body: one scan per test run's results, no extra column
+        (so databases written before test runs existed still open).
+        """
+        with self._store.reading() as db:
+            rows = db.execute(
+                f"{_WITH_VERSION} WHERE c.project_id = ?"
+                " AND json_extract(c.record, '$.test_run_info.test_run_id') = ? ORDER BY c.seq",
+                (project_id, test_run_id),
+            ).fetchall()
+        return [Completion.from_row(row) for row in rows]
+
     def newest_first(self, project_id: str) -> Iterator[Completion]:
         """Every completion of the project, newest start time first, read in batches."""
         after: tuple[float, int] = (float("inf"), 0)
         while True:
             with self._store.reading() as db:
                 rows = db.execute(
-                    "SELECT c.*, v.body AS version_body, t.id AS template_id,"
-                    " t.name AS template_name FROM completions c"
-                    " LEFT JOIN versions v ON v.id = c.version_id"
-                    " LEFT JOIN templates t ON t.id = v.template_id"
-                    " WHERE c.project_id = ? AND (c.start_time, c.seq) < (?, ?)"
+                    f"{_WITH_VERSION} WHERE c.project_id = ? AND (c.start_time, c.seq) < (?, ?)"
                     " ORDER BY c.start_time DESC, c.seq DESC LIMIT ?",
                     (project_id, *after, _BATCH),
                 ).fetchall()

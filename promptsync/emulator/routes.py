@@ -5,12 +5,17 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from promptsync.emulator import completion_routes as rec
+from promptsync.emulator import dataset_routes as ds
 from promptsync.emulator import template_routes as tpl
+from promptsync.emulator import testrun_routes as run
 from promptsync.emulator import workspace_routes as ws
 from promptsync.emulator.calls import Handler
 
 _T = "projects/{project_id}/prompt-templates"
 _V = f"{_T}/id/{{template_id}}/versions"
+_D = "projects/{project_id}/prompt-datasets"
+_C = f"{_D}/{{dataset_id}}/test-cases"
+_L = "projects/{project_id}/datasets"
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "projects/all", ws.list_projects),
     ("POST", "projects", ws.create_project),
@@ -33,6 +38,26 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"{_V}/{{version_id}}/environments", tpl.update_environments),
     ("POST", "projects/{project_id}/sessions/{session_id}/completions", rec.record_completion),
     ("POST", "projects/{project_id}/search/completions", rec.search_completions),
+    ("POST", _D, ds.create_dataset),
+    ("GET", _D, ds.list_datasets),
+    ("GET", f"{_D}/{{dataset_id}}", ds.get_dataset),
+    ("PATCH", f"{_D}/{{dataset_id}}", ds.update_dataset),
+    ("DELETE", f"{_D}/{{dataset_id}}", ds.delete_dataset),
+    ("GET", _C, ds.list_cases),
+    # Before {test_case_id}: "bulk" is not a test case id.
+    ("POST", f"{_C}/bulk", ds.bulk_create_cases),
+    ("DELETE", f"{_C}/bulk", ds.bulk_delete_cases),
+    ("GET", f"{_C}/{{test_case_id}}", ds.get_case),
+    ("PATCH", f"{_C}/{{test_case_id}}", ds.update_case),
+    ("DELETE", f"{_C}/{{test_case_id}}", ds.delete_case),
+    ("GET", f"{_L}/id/{{dataset_id}}", ds.legacy_by_id),
+    ("GET", f"{_L}/id/{{dataset_id}}/test-cases", ds.legacy_cases_by_id),
+    ("POST", f"{_L}/id/{{dataset_id}}/test-cases", ds.legacy_upload),
+    ("GET", f"{_L}/name/{{dataset_name*}}/test-cases", ds.legacy_cases_by_name),
+    ("GET", f"{_L}/name/{{dataset_name*}}", ds.legacy_by_name),
+    ("POST", "projects/{project_id}/test-runs", run.create_test_run),
+    ("GET", "projects/{project_id}/test-runs", run.list_test_runs),
+    ("GET", "projects/{project_id}/test-runs/id/{test_run_id}", run.get_test_run),
 ]
 API_PREFIX = "/api/v2/"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -158,3 +159,56 @@ def test_completions_survive_restart(tmp_path: Path) -> None:
     assert after == before
     assert [c["completion_id"] for c in after["data"]] == [recorded.json()["completion_id"]]
     assert after["data"][0]["completion_metadata"]["start_time"] == "2024-07-05T14:33:20.721000"
+
+
+def test_datasets_and_test_runs_survive_restart(tmp_path: Path) -> None:
+    from tests.emulator.datasets import RUN, RUNS, C, D, path, support_dataset
+
+    db = tmp_path / "emulator.sqlite"
+    with running_emulator(db) as fp, fp.client() as client:
+        dataset_id, created = support_dataset(fp)
+        run = client.post(path(fp, RUNS), json={"dataset_name": "support_cases"}).json()
+        before = [
+            client.get(path(fp, D)).json(),
+            client.get(path(fp, C, dataset_id=dataset_id)).json(),
+            client.get(path(fp, RUNS)).json(),
+            client.get(path(fp, RUN, test_run_id=run["test_run_id"])).json(),
+        ]
+    with running_emulator(db) as fp, fp.client() as client:
+        after = [
+            client.get(path(fp, D)).json(),
+            client.get(path(fp, C, dataset_id=dataset_id)).json(),
+            client.get(path(fp, RUNS)).json(),
+            client.get(path(fp, RUN, test_run_id=run["test_run_id"])).json(),
+        ]
+        # The run's test cases are still the run's: a completion may name them.
+        recorded = client.post(
+            f"/projects/{fp.project_id}/sessions/{uuid.uuid4()}/completions",
+            json={
+                "messages": [{"role": "user", "content": "q"}],
+                "test_run_info": {
+                    "test_run_id": run["test_run_id"],
+                    "test_case_id": created[0]["id"],
+                },
+            },
+        )
+    assert after == before
+    assert [c["id"] for c in after[1]["data"]] == [c["id"] for c in created]
+    assert recorded.status_code == 201
+
+
+def test_concurrent_dataset_creates_make_one(tmp_path: Path) -> None:
+    from tests.emulator.datasets import D, path
+
+    with running_emulator(tmp_path / "state.sqlite") as fp:
+
+        def create(_: int) -> int:
+            with fp.client(timeout=30) as client:
+                return client.post(path(fp, D), json={"name": "same"}).status_code
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            statuses = Counter(pool.map(create, range(THREADS)))
+        with fp.client() as client:
+            listed = client.get(path(fp, D)).json()["data"]
+    assert statuses == {201: 1, 400: THREADS - 1}
+    assert [d["name"] for d in listed] == ["same"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -123,3 +124,36 @@ def test_stats_route_requires_key_and_counts(emulator: RunningEmulator) -> None:
 def test_bad_fault_config() -> None:
     with pytest.raises(ValueError, match="sum to at most 1"):
         FaultConfig(fail_rate=0.6, drop_rate=0.6)
+
+
+def test_fail_after_commit_on_bulk_create_commits_the_rows(tmp_path: Path) -> None:
+    from tests.emulator.datasets import BULK, C, D, path
+
+    db = tmp_path / "emulator.sqlite"
+    with running_emulator(db) as fp, fp.client() as client:
+        dataset_id = client.post(path(fp, D), json={"name": "d"}).json()["id"]
+    cases = {"data": [{"inputs": {"n": i}} for i in range(3)]}
+    faults = FaultConfig(fail_after_commit_rate=1.0, seed=1)
+    with running_emulator(db, faults=faults) as fp, fp.client() as client:
+        response = client.post(path(fp, BULK, dataset_id=dataset_id), json=cases)
+        assert (response.status_code, response.json()) == (
+            500,
+            {"message": "Injected failure after processing the request"},
+        )
+        assert fp.stats.snapshot()["outcomes"] == {f"POST {BULK} -> 500": 1}
+    with running_emulator(db) as fp, fp.client() as client:
+        listed = client.get(path(fp, C, dataset_id=dataset_id)).json()["data"]
+    assert [{"inputs": c["inputs"]} for c in listed] == cases["data"]
+
+
+def test_fail_before_bulk_create_writes_nothing(tmp_path: Path) -> None:
+    from tests.emulator.datasets import BULK, C, D, path
+
+    db = tmp_path / "emulator.sqlite"
+    with running_emulator(db) as fp, fp.client() as client:
+        dataset_id = client.post(path(fp, D), json={"name": "d"}).json()["id"]
+    with running_emulator(db, faults=FaultConfig(fail_rate=1.0, seed=1)) as fp, fp.client() as c:
+        response = c.post(path(fp, BULK, dataset_id=dataset_id), json={"data": [{"inputs": {}}]})
+        assert response.status_code == 500
+    with running_emulator(db) as fp, fp.client() as client:
+        assert client.get(path(fp, C, dataset_id=dataset_id)).json()["data"] == []
