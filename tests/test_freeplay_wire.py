@@ -75,7 +75,7 @@ def test_unknown_fields_everywhere_are_ignored_and_never_a_diff() -> None:
                     "flavor": "openai_chat",
                     "model": "gpt-4o",
                     "params": {},
-                    "provider_info": {"api_version": "2025-01-01", "region": "eu"},
+                    "provider_info": {},
                     "extra": True,
                 },
                 content=[{"role": "user", "content": "hi {{x}}", "id": "m1", "meta": {}}],
@@ -84,7 +84,8 @@ def test_unknown_fields_everywhere_are_ignored_and_never_a_diff() -> None:
                         "name": "t",
                         "description": "d",
                         "parameters": {"type": "object"},
-                        "strict": True,
+                        "strict": False,
+                        "cache_control": None,
                     }
                 ],
             ),
@@ -95,6 +96,42 @@ def test_unknown_fields_everywhere_are_ignored_and_never_a_diff() -> None:
     assert decorated.versions["album_bot"].hash == tidy.versions["album_bot"].hash
     assert decorated.versions["album_bot"].content == content_of(PROMPT)
     assert not decorated.unreadable
+
+
+@pytest.mark.parametrize(
+    ("metadata", "tool", "reason"),
+    [
+        (
+            {"flavor": "anthropic_chat"},
+            {},
+            "metadata.flavor is 'anthropic_chat', not 'openai_chat' (what provider 'openai'"
+            " formats as), which prompt files cannot express",
+        ),
+        (
+            {"provider_info": {"endpoint": "https://eu.example"}},
+            {},
+            "metadata.provider_info is set, which prompt files cannot express",
+        ),
+        ({}, {"strict": True}, "tool_schema[0].strict is set, which prompt files cannot express"),
+    ],
+)
+def test_what_changes_the_request_an_application_sends_is_drift_not_ignored(
+    metadata: dict[str, Any], tool: dict[str, Any], reason: str
+) -> None:
+    # The SDK formats by flavor (anthropic_chat moves the system message out of the messages),
+    # sends provider_info's endpoint and region, and passes a tool's strict flag on: a version
+    # differing in them sends other requests than the file's, which cannot express them.
+    snap = read_all(
+        body(
+            template(
+                metadata={"provider": "openai", "model": "gpt-4o", "params": {}, **metadata},
+                tool_schema=[
+                    {"name": "t", "description": "d", "parameters": {"type": "object"}, **tool}
+                ],
+            )
+        )
+    )
+    assert snap.unreadable["album_bot"].reason == reason
 
 
 def test_shapes_the_file_format_cannot_hold_are_still_compared() -> None:

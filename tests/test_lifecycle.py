@@ -180,17 +180,20 @@ def test_an_unmanaged_template_from_the_ui_never_blocks(
     code, out, err = run_cli("plan")
     assert code == 0, err
     assert (
-        "template 'from_the_ui' in prod cannot be read (content[0].content is a list, not text)"
-        in out
+        "template 'from_the_ui' in prod, latest cannot be read (content[0].content is a list,"
+        " not text)" in out
     )
     assert "? from_the_ui" in out  # an orphan, as every template without a file
     converge(run_cli)
     code, out, err = run_cli("pull", "--force")
     assert code == 0, err
-    assert "warning: skipped from_the_ui: the registry's version cannot be read" in err
+    assert (
+        "warning: from_the_ui: prod, latest cannot be read (content[0].content is a list, not"
+        " text); nothing written"
+    ) in err
 
 
-def test_a_managed_template_that_cannot_be_read_is_one_error(
+def test_a_managed_version_that_cannot_be_read_is_drift_that_apply_replaces(
     root: Path, fp: RunningEmulator, run_cli: RunCli
 ) -> None:
     with fp.client() as client:
@@ -208,12 +211,12 @@ def test_a_managed_template_that_cannot_be_read_is_one_error(
             },
         )
     write(root, "bot.yaml", extra="environments: [staging, prod]\n")
-    code, _, err = run_cli("plan")
-    assert code == 1
-    assert err.startswith(
-        "error: template 'bot' in prod cannot be read (content[0].content is null, not text)"
-    )
-    assert "promptsync manages it" in err
+    code, out, err = run_cli("plan", "--detailed-exitcode")
+    assert code == 2, err
+    assert "(cannot be compared: content[0].content is null, not text) -> new version" in out
+    assert out.count("cannot be compared") == 1  # prod; latest matters to env-less files only
+    assert "error" not in err
+    converge(run_cli)
 
 
 def test_a_sibling_change_with_an_env_less_file_converges_in_git(

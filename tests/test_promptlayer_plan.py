@@ -180,15 +180,21 @@ def test_orphans_unclaimed_labels_and_unreadable_templates(
         }
     ]
     assert any("'odd' in latest cannot be read" in w and "developer" in w for w in plan["warnings"])
-    # The same for a template a file manages: an error, naming it.
+    # The same for a template a file manages: drift, which one apply replaces.
     with pl.client() as client:
         body["prompt_template"] = {"prompt_name": "weather_agent"}
         body["release_labels"] = ["prod"]
         assert client.post("/rest/prompt-templates", json=body).status_code == 200
-    code, _out, err = run_cli("plan")
-    assert code == 1
-    assert err.startswith("error: template 'weather_agent' in prod cannot be read (prompt_template")
+    code, out, err = run_cli("plan", "--detailed-exitcode")
+    assert code == 2, err
+    # staging still serves the file's version: prod moves back to it, no new version
+    assert "> weather_agent   [promote]" in out
+    assert "> prod: " in out
+    assert "(existing version)" in out
+    assert "(cannot be compared: prompt_template.messages[0].role is 'developer'" in out
     assert "Traceback" not in err
+    assert run_cli("apply", "--auto-approve")[0] == 0
+    assert run_cli("plan", "--detailed-exitcode")[0] == 0
 
 
 def test_key_problems(

@@ -100,9 +100,8 @@ def test_round_trip(adopted: Path, run_cli: RunCli) -> None:
         "Pulled 3 template(s) into 5 file(s): 5 created, 0 updated, 0 removed, 0 unchanged."
     )
     assert err == (
-        "warning: skipped odd: the registry's version cannot be read"
-        " (prompt_template.messages[0].role is 'developer'; prompt files have system, user,"
-        " assistant)\n"
+        "warning: odd: prod, latest cannot be read (prompt_template.messages[0].role is"
+        " 'developer'; prompt files have system, user, assistant); nothing written\n"
     )
     prompts = adopted / "prompts"
     assert sorted(p.relative_to(prompts).as_posix() for p in prompts.rglob("*.yaml")) == [

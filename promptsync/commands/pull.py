@@ -12,7 +12,7 @@ from promptsync.jobs.planning import RemoteOptions, connect
 from promptsync.jobs.project import Selection, matches
 from promptsync.jobs.workspace import existing_files, file_changes, valid_files, write_changes
 from promptsync.kinds.prompts.load import display_path
-from promptsync.kinds.prompts.pull import pull_all
+from promptsync.kinds.prompts.pull import pull_all, unreadable_notes
 from promptsync.kinds.prompts.remote import LATEST
 from promptsync.repo.config import SCHEMA_BASE
 from promptsync.repo.settings import Settings, load_settings
@@ -49,7 +49,8 @@ def run_pull(
     finally:
         backend.close()
     latest = snapshots[LATEST]
-    names = [n for n in latest.versions if matches(n, selection.templates)]
+    readable = {n for env in [*managed, LATEST] for n in snapshots[env].versions}
+    names = sorted(n for n in readable if matches(n, selection.templates))
     unmatched = [p for p in selection.templates if not any(matches(n, [p]) for n in latest.names())]
     if unmatched:
         raise PromptsyncError(f"--template {unmatched[0]!r}: matches no remote template")
@@ -76,9 +77,6 @@ def run_pull(
     )
     for skip in skipped:
         console.err(f"warning: skipped {skip.template}: {skip.reason}")
-    for name, bad in sorted(latest.unreadable.items()):
-        if matches(name, selection.templates):
-            console.err(
-                f"warning: skipped {name}: the registry's version cannot be read ({bad.reason})"
-            )
+    for warning in unreadable_notes(snapshots, [*managed, LATEST], selection.templates):
+        console.err(f"warning: {warning}")
     return 0

@@ -27,6 +27,8 @@ def value(v: Any) -> str:
 
 def _env_line(env: str, change: EnvironmentChange) -> Line:
     before = short(change.before.version_id or "") if change.before else "(nothing)"
+    if change.before is not None and change.before.unreadable is not None:
+        before += f" (cannot be compared: {change.before.unreadable})"
     if change.via == "promote":
         return (
             "promote",

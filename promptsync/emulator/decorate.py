@@ -1,7 +1,9 @@
 """`--decorate-responses`: what a newer or looser Freeplay might add to what it sends.
 
-Only additions: unknown keys at the top level, in each prompt template, its metadata, messages
-and tools, and in list responses; `format_version` 3; a filled `provider_info`. Freeplay's
+Only additions that change nothing an application sends: unknown keys at the top level, in each
+prompt template, its metadata and messages, and in list responses; `format_version` 3. (A set
+`provider_info`, another flavor or a tool key such as `strict: true` changes what the SDK sends:
+that is drift, which `/_emulator/raw-version` can store, not decoration.) Freeplay's
 OpenAPI document forbids additional properties nowhere, so decorated bodies still validate.
 Deterministic (no clock, no randomness), so tests can compare bodies.
 """
@@ -14,7 +16,6 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 FORMAT_VERSION = 3
-PROVIDER_INFO = {"api_version": "2025-04-01-preview", "region": "eastus2"}
 STAMP = "2026-01-01T00:00:00+00:00"
 TOP_LEVEL = {"request_id": "req_emulator_decorated", "api_revision": "2026-01-01"}
 
@@ -32,8 +33,6 @@ def template(plain: dict[str, Any]) -> dict[str, Any]:
         out["metadata"] = metadata(out["metadata"])
     if isinstance(out.get("content"), list):
         out["content"] = messages(out["content"])
-    if "tool_schema" in out:
-        out["tool_schema"] = tools(out["tool_schema"])
     return out
 
 
@@ -42,7 +41,6 @@ def metadata(meta: Any) -> Any:
         return meta
     return {
         **meta,
-        "provider_info": meta.get("provider_info") or dict(PROVIDER_INFO),
         "deployment": {"tier": "standard", "fallback_models": []},
         "capabilities": {"streaming": True, "tools": True},
     }
@@ -54,17 +52,6 @@ def messages(items: list[Any]) -> list[Any]:
         if isinstance(m, dict)
         else m
         for i, m in enumerate(items)
-    ]
-
-
-def tools(items: Any) -> Any:
-    if not isinstance(items, list):
-        return items
-    return [
-        {**t, "strict": True, "type": "function", "cache_control": {"type": "ephemeral"}}
-        if isinstance(t, dict)
-        else t
-        for t in items
     ]
 
 

@@ -67,7 +67,7 @@ async def present(call: Call, version: Version, values: dict[str, Any] | None) -
                 **head,
                 "metadata": _metadata(body, None, decorated),
                 "bound_content": bound,
-                "tool_schema": decorate.tools(tools) if decorated else tools,
+                "tool_schema": tools,
                 "output_schema": body.get("output_schema"),
             }
         )

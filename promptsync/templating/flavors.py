@@ -10,9 +10,8 @@ through both).
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
-
-import pystache
 
 PROVIDER_FLAVORS = {
     "openai": "openai_chat",
@@ -48,18 +47,26 @@ SEPARATE_SYSTEM = {
 }
 
 
-class _Renderer(pystache.Renderer):  # type: ignore[misc]
-    def __init__(self) -> None:
-        super().__init__(escape=lambda s: s)
+@cache
+def _renderer() -> Any:
+    """pystache's renderer as the SDK configures it (pystache is imported on first use: the
+    tables above are read by every plan, rendering only by render and impact)."""
+    import pystache
 
-    def str_coerce(self, val: Any) -> str:
-        if isinstance(val, dict | list):
-            return json.dumps(val, separators=(",", ":"))
-        return str(val)
+    class Renderer(pystache.Renderer):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(escape=lambda s: s)
+
+        def str_coerce(self, val: Any) -> str:
+            if isinstance(val, dict | list):
+                return json.dumps(val, separators=(",", ":"))
+            return str(val)
+
+    return Renderer
 
 
 def bind_text(text: str, variables: dict[str, Any]) -> str:
-    return str(_Renderer().render(text, variables))
+    return str(_renderer()().render(text, variables))
 
 
 def render_content(content: Any, variables: dict[str, Any]) -> Any:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from promptsync.emulator import RunningEmulator, emulator_subprocess, running_emulator
-from promptsync.emulator.decorate import PROVIDER_INFO, STAMP, TOP_LEVEL
+from promptsync.emulator.decorate import STAMP, TOP_LEVEL
 from promptsync.emulator.readings import EnvUpdateReply
 from tests.emulator.openapi import check
 
@@ -83,14 +83,12 @@ def test_env_update_reply(reply: EnvUpdateReply, status: int, content: bytes) ->
 def assert_decorated_template(template: dict[str, Any]) -> None:
     assert template["format_version"] == 3
     assert template["created_at"] == STAMP
-    assert template["metadata"]["provider_info"] == PROVIDER_INFO
+    assert not template["metadata"].get("provider_info")  # it would change what is sent
     assert template["metadata"]["deployment"] == {"tier": "standard", "fallback_models": []}
     for i, message in enumerate(template.get("content", [])):
         assert message["message_id"] == f"msg_{i}"
     for tool in template.get("tool_schema") or []:
-        assert {k: tool[k] for k in TOOL} == TOOL
-        assert tool["strict"] is True
-        assert tool["cache_control"] == {"type": "ephemeral"}
+        assert tool == TOOL  # a tool key (strict) would change what is sent
 
 
 def test_every_decorated_response_validates() -> None:

@@ -237,7 +237,6 @@ def test_download_bundle_read_by_filesystem_resolver(
 
 def test_sdk_reads_decorated_responses() -> None:
     from promptsync.emulator import running_emulator
-    from promptsync.emulator.decorate import PROVIDER_INFO
 
     with running_emulator(decorate_responses=True) as fp:
         seed(fp)
@@ -253,7 +252,6 @@ def test_sdk_reads_decorated_responses() -> None:
             variables={"product": "Freeplay", "question": "Refund?"},
         )
         assert formatted.llm_prompt == [{"role": "user", "content": "Refund?"}]
-        assert formatted.prompt_info.provider_info == PROVIDER_INFO
 
 
 def _search(fp: RunningEmulator, filters: dict[str, Any]) -> list[dict[str, Any]]:

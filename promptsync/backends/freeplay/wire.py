@@ -21,6 +21,7 @@ from promptsync.kinds.prompts.changes import CreateVersion
 from promptsync.kinds.prompts.identity import make_content, message, remote_version, tools
 from promptsync.kinds.prompts.models import ChatMessage
 from promptsync.kinds.prompts.remote import RemoteVersion, Snapshot, Unreadable
+from promptsync.templating.flavors import PROVIDER_FLAVORS
 
 
 def _text(value: Any, where: str, *, optional: bool = False) -> str | None:
@@ -52,6 +53,11 @@ def _messages(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
+# What a tool may hold besides these without changing what the SDK sends: nothing set. A key
+# the files cannot express, set (e.g. `strict: true`), changes the request an application makes.
+_TOOL_KEYS = frozenset({"name", "description", "parameters"})
+
+
 def _tools(raw: Any) -> list[dict[str, Any]] | None:
     if raw is None:
         return None
@@ -61,15 +67,38 @@ def _tools(raw: Any) -> list[dict[str, Any]] | None:
         if not isinstance(tool, dict):
             raise Unmodellable(f"tool_schema[{i}] is {kind(tool)}, not a tool")
         _text(tool.get("name"), f"tool_schema[{i}].name")
+        for key in sorted(tool.keys() - _TOOL_KEYS):
+            if tool[key] not in (None, False):
+                raise Unmodellable(
+                    f"tool_schema[{i}].{key} is set, which prompt files cannot express"
+                )
     return tools(raw)
+
+
+def _sent_as_written(metadata: Mapping[str, Any], provider: str | None) -> None:
+    """Metadata that changes what the SDK sends, which the files cannot express: a flavor other
+    than the provider's own (the SDK formats by flavor: `anthropic_chat` under provider openai
+    moves the system message out), and provider settings (`provider_info`: an endpoint, a
+    region, an API version)."""
+    flavor = metadata.get("flavor")
+    default = PROVIDER_FLAVORS.get(provider or "")
+    if flavor is not None and default is not None and flavor != default:
+        raise Unmodellable(
+            f"metadata.flavor is {flavor!r}, not {default!r} (what provider {provider!r}"
+            " formats as), which prompt files cannot express"
+        )
+    if metadata.get("provider_info"):
+        raise Unmodellable("metadata.provider_info is set, which prompt files cannot express")
 
 
 def read_template(raw: Mapping[str, Any]) -> RemoteVersion:
     """One PlainPromptTemplate → RemoteVersion; raises Unmodellable when it cannot be modelled."""
     metadata = optional_object(raw.get("metadata"), "metadata") or {}
+    provider = _text(metadata.get("provider"), "metadata.provider", optional=True)
+    _sent_as_written(metadata, provider)
     content = make_content(
         messages=_messages(raw.get("content")),
-        provider=_text(metadata.get("provider"), "metadata.provider", optional=True),
+        provider=provider,
         model=_text(metadata.get("model"), "metadata.model", optional=True),
         llm_parameters=optional_object(metadata.get("params"), "metadata.params"),
         tool_schema=_tools(raw.get("tool_schema")),

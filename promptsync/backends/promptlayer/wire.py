@@ -143,6 +143,20 @@ def _tools(template: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     return tools(found)
 
 
+def _sent_as_written(model: Mapping[str, Any]) -> None:
+    """Model settings that change the request PromptLayer makes, which the files cannot express:
+    another API (`api_type`: responses, images, ...) or a base model (a fine-tune's)."""
+    api_type = model.get("api_type")
+    if api_type not in (None, "chat.completions"):
+        raise Unmodellable(
+            f"metadata.model.api_type is {api_type!r}, which prompt files cannot express"
+            " (they are chat completions)"
+        )
+    base = model.get("base_model")
+    if base is not None and base != model.get("name"):
+        raise Unmodellable("metadata.model.base_model is set, which prompt files cannot express")
+
+
 def _parameters(raw: Any) -> dict[str, Any]:
     params = optional_object(raw, "metadata.model.parameters") or {}
     for key, value in params.items():
@@ -179,6 +193,7 @@ def read_version(raw: Mapping[str, Any], number_key: str = "version") -> RemoteV
     model = optional_object(metadata.get("model"), "metadata.model")
     if model is None:
         raise Unmodellable("metadata.model is missing, so it has no provider and model")
+    _sent_as_written(model)
     content = make_content(
         messages=messages,
         provider=_text(model.get("provider"), "metadata.model.provider"),

@@ -23,6 +23,19 @@ class VersionRef(Frozen):
     version_description: str | None = Field(
         default=None, description="Only when declared by the file."
     )
+    unreadable: str | None = Field(
+        default=None,
+        description="Why promptsync cannot compare this version (drift apply replaces); absent"
+        " for every version it read.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _readable_as_before(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Absent rather than null, so a plan of readable versions reads as it always did.
+        data: dict[str, Any] = handler(self)
+        if data.get("unreadable") is None:
+            data.pop("unreadable", None)
+        return data
 
 
 class EnvironmentChange(Frozen):

@@ -38,7 +38,7 @@ def collision(
     content, name = identity.content, identity.version_name
     ours = _dedup_key(content, name, description, caps)
     for version in sorted(fetched, key=lambda v: v.version_id):
-        if version.hash == identity.hash:
+        if version.hash == identity.hash or version.unreadable is not None:
             continue
         remote_name = version.version_name if name is not None else None
         if ours == _dedup_key(version.content, remote_name, version.version_description, caps):

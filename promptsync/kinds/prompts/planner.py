@@ -94,6 +94,7 @@ def _ref(version: RemoteVersion, identity: Identity | None) -> VersionRef:
         hash=version.hash,
         version_name=version.version_name if declared_name else None,
         version_description=version.version_description if declared_desc else None,
+        unreadable=version.unreadable,
     )
 
 
@@ -262,6 +263,8 @@ def _operations(tp: _TemplatePlan, problems: list[str]) -> list[Operation]:
 def _diffs(tp: _TemplatePlan) -> list[FieldDiff]:
     by_before: dict[tuple[str | None, int], list[str]] = {}
     for env, change in tp.envs.items():
+        if change.before is not None and change.before.unreadable is not None:
+            continue  # nothing to compare with: the environment line says why
         if (
             change.before is None
             or change.before.hash != change.after.hash
@@ -311,7 +314,7 @@ def _breaking(tp: _TemplatePlan) -> list[Breaking]:
     found: list[Breaking] = []
     for env in sorted(tp.envs, key=_env_key(tp.scope)):
         before = tp.remote.get(env)
-        if before is None:
+        if before is None or before.unreadable is not None:
             continue
         after = tp.env_groups[env].identity.content
         found.extend(
@@ -329,7 +332,7 @@ def plan_template(
     problems: list[str] | None = None,
 ) -> tuple[Change | None, list[Unclaimed]]:
     problems = [] if problems is None else problems
-    remote = {env: v for env, snap in snapshots.items() if (v := snap.get(name)) is not None}
+    remote = {env: v for env, snap in snapshots.items() if (v := snap.served(name)) is not None}
     claimed = {e for s in sources for e in s.prompt.environments or []}
     unclaimed = [
         Unclaimed(name=name, environment=env, version_id=remote[env].version_id)
@@ -375,26 +378,19 @@ class PlanBody:
     warnings: list[str] = field(default_factory=list)
 
 
-def _unreadable(
-    names: Sequence[str], snapshots: Snapshots, known: set[str], scope: Scope
-) -> tuple[list[str], list[str]]:
-    """(problems for managed templates, warnings for the others) about unreadable templates."""
-    problems: list[str] = []
-    warnings: list[str] = []
-    wanted = set(names)
+def _unreadable(snapshots: Snapshots, known: set[str], scope: Scope) -> list[str]:
+    """Warnings about versions promptsync cannot read of templates no file manages, one per
+    template (a managed template's unreadable version is drift its change shows)."""
+    found: dict[str, tuple[list[str], str]] = {}
     for env in sorted(snapshots, key=_env_key(scope)):
         for name, bad in sorted(snapshots[env].unreadable.items()):
-            if name in wanted:
-                problems.append(
-                    f"template {name!r} in {env} cannot be read ({bad.reason}); promptsync"
-                    " manages it: fix or replace that version in the registry"
-                )
-            elif name not in known:
-                warnings.append(
-                    f"template {name!r} in {env} cannot be read ({bad.reason}); no file manages"
-                    " it, so it is left alone"
-                )
-    return problems, warnings
+            if name not in known:
+                found.setdefault(name, ([], bad.reason))[0].append(env)
+    return [
+        f"template {name!r} in {', '.join(envs)} cannot be read ({reason}); no file manages"
+        " it, so it is left alone"
+        for name, (envs, reason) in sorted(found.items())
+    ]
 
 
 def build(
@@ -408,12 +404,12 @@ def build(
     """Plan every template in `templates` against the snapshots (env → name → version).
 
     `known_names` are all templates that have files (in scope or not), so that a template
-    filtered out of this plan is not mistaken for an orphan. Raises PlanError when a managed
-    template cannot be read or a create could not be told apart by the registry.
+    filtered out of this plan is not mistaken for an orphan. A version promptsync cannot read is
+    drift: compared with nothing, so the files' content replaces it. Raises PlanError when a
+    create could not be told apart by the registry.
     """
-    problems, warnings = _unreadable(sorted(templates), snapshots, known_names, scope)
-    if problems:
-        raise PlanError(problems)
+    problems: list[str] = []
+    warnings = _unreadable(snapshots, known_names, scope)
     changes: list[Change] = []
     unclaimed: list[Unclaimed] = []
     for name in sorted(templates):

@@ -2,7 +2,9 @@
 
 One file per distinct version of a template: a version served by several environments becomes one
 file claiming all of them; a version only `latest` serves becomes the file without
-`environments`. File names are derived from template names by `file_stem` (see docs/adopting.md).
+`environments`. A version promptsync cannot read is left out (the caller warns): the others of
+its template are still written. File names are derived from template names by `file_stem`
+(see docs/adopting.md).
 """
 
 from __future__ import annotations
@@ -116,13 +118,14 @@ def pull_template(
         if version is not None:
             key = (version.hash, version.version_name, version.version_description)
             groups.setdefault(key, (version, []))[1].append(env)
-    latest = snapshots[LATEST].versions[name]
-    latest_key = (latest.hash, latest.version_name, latest.version_description)
     docs = [document(v, envs) for v, envs in groups.values()]
     labels = ["+".join(file_stem(e) for e in envs) for _v, envs in groups.values()]
-    if latest_key not in groups:
-        docs.append(document(latest, None))
-        labels.append(LATEST)
+    latest = snapshots[LATEST].versions.get(name)  # None: unreadable, or not there
+    if latest is not None:
+        latest_key = (latest.hash, latest.version_name, latest.version_description)
+        if latest_key not in groups:
+            docs.append(document(latest, None))
+            labels.append(LATEST)
     paths = [f"{stem}.yaml"] if len(docs) == 1 else [f"{stem}.{label}.yaml" for label in labels]
     return [PulledFile(name, path, doc, schema_ref) for path, doc in zip(paths, docs, strict=True)]
 
@@ -141,3 +144,24 @@ def pull_all(
         stem = file_stem(name, folded_collision=folded[name.lower()] > 1)
         files += pull_template(name, snapshots, managed, stem, schema_ref)
     return files
+
+
+def unreadable_notes(
+    snapshots: Snapshots, environments: Sequence[str], selected: Sequence[str]
+) -> list[str]:
+    """One line per template with versions pull left out because they cannot be read (the
+    environments named together), saying what was written instead."""
+    from fnmatch import fnmatchcase
+
+    by_name: dict[str, tuple[list[str], str]] = {}
+    for env in environments:
+        for name, bad in sorted(snapshots[env].unreadable.items()):
+            if selected and not any(fnmatchcase(name, p) for p in selected):
+                continue
+            by_name.setdefault(name, ([], bad.reason))[0].append(env)
+    notes = []
+    for name, (envs, reason) in sorted(by_name.items()):
+        others = [e for e in environments if snapshots[e].get(name) is not None]
+        kept = f"wrote {', '.join(others)}" if others else "nothing written"
+        notes.append(f"{name}: {', '.join(envs)} cannot be read ({reason}); {kept}")
+    return notes

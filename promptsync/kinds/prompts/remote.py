@@ -41,6 +41,9 @@ class RemoteVersion:
     version_name: str | None = None
     version_description: str | None = None
     number: int | None = None  # the registry's version number, where it has one
+    # Why promptsync cannot model this version (its content is then empty and its hash matches
+    # nothing): drift that apply replaces. None for every version that was read.
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,27 @@ class Snapshot:
 
     def names(self) -> set[str]:
         return {*self.versions, *self.unreadable}
+
+    def served(self, name: str) -> RemoteVersion | None:
+        """What this environment serves for `name`: the version read, or an opaque stand-in for
+        one that cannot be modelled (it never equals any file's content)."""
+        version = self.versions.get(name)
+        if version is not None:
+            return version
+        bad = self.unreadable.get(name)
+        return None if bad is None else opaque(bad)
+
+
+def opaque(bad: Unreadable) -> RemoteVersion:
+    """A version promptsync cannot model, as the planner compares it: with nothing."""
+    return RemoteVersion(
+        template_id=bad.template_id or "",
+        version_id=bad.version_id or "",
+        name=bad.name,
+        content={},
+        hash=f"unreadable:{bad.version_id or bad.name}",
+        unreadable=bad.reason,
+    )
 
 
 Snapshots = Mapping[str, Snapshot]  # environment (managed ones and latest) → snapshot
