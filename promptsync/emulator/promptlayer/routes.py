@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,7 +18,7 @@ from promptsync.emulator.promptlayer.http import (
     query,
 )
 from promptsync.emulator.promptlayer.render import render
-from promptsync.emulator.promptlayer.store import Label, ListFilter, StoreError, Version
+from promptsync.emulator.promptlayer.store import Label, ListFilter, StoreError, Version, stamp
 
 
 def _check_workspace(call: Call, workspace_id: int | None) -> None:
@@ -37,11 +37,7 @@ def _content(version: Version) -> dict[str, Any]:
 
 
 def _stamp(value: datetime | None) -> str | None:
-    """A query timestamp in the store's format (UTC; a naive time is taken as UTC)."""
-    if value is None:
-        return None
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return None if value is None else stamp(value)
 
 
 # --- templates -----------------------------------------------------------------------------------
