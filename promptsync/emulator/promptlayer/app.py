@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from starlette.requests import Request
@@ -11,7 +12,8 @@ from promptsync.emulator.asgi import FaultingApp, Respond
 from promptsync.emulator.calls import key_sha256
 from promptsync.emulator.faults import Faults, Stats
 from promptsync.emulator.promptlayer.http import Call, Handler, Invalid, error, invalid
-from promptsync.emulator.promptlayer.routes import resolve
+from promptsync.emulator.promptlayer.request_store import RequestStore
+from promptsync.emulator.promptlayer.routes import KEY_IN_BODY, resolve
 from promptsync.emulator.promptlayer.store import Store, StoreError
 
 logger = logging.getLogger("promptsync.emulator.promptlayer")
@@ -29,6 +31,7 @@ class PromptLayerApp(FaultingApp):
     ) -> None:
         super().__init__(faults, stats)
         self.store = store
+        self.logs = RequestStore(store)
         self.workspaces = workspaces  # sha256 of each accepted key -> its workspace id
         self.publish_status = publish_status
 
@@ -39,6 +42,16 @@ class PromptLayerApp(FaultingApp):
 
     def error(self, status: int, message: str) -> JSONResponse:
         return error(status, message)
+
+    async def _body_key(self, request: Request) -> str | None:
+        """The sha256 of an accepted `api_key` in the JSON body (the SDK's legacy routes)."""
+        try:
+            data = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        key = data.get("api_key") if isinstance(data, dict) else None
+        digest = key_sha256(key) if isinstance(key, str) and key.strip() else None
+        return digest if digest in self.workspaces else None
 
     def route(self, request: Request, raw_path: str) -> tuple[str, Respond]:
         label, handler, params = resolve(request.method, raw_path)
@@ -57,9 +70,18 @@ class PromptLayerApp(FaultingApp):
                 return JSONResponse({"detail": "Method Not Allowed"}, status_code=405)
             return JSONResponse({"detail": "Not Found"}, status_code=404)
         key = self.authenticate(request)
+        if key is None and label in KEY_IN_BODY:
+            key = await self._body_key(request)
         if key is None:
             return error(401, UNAUTHORIZED)
-        call = Call(request, self.store, self.workspaces[key], params, self.publish_status)
+        call = Call(
+            request,
+            self.store,
+            self.logs,
+            self.workspaces[key],
+            params,
+            self.publish_status,
+        )
         try:
             return await handler(call)
         except Invalid as exc:

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 from starlette.responses import Response
 
 from promptsync.emulator.promptlayer import api_models as api
+from promptsync.emulator.promptlayer import request_routes as requests
 from promptsync.emulator.promptlayer.http import (
     Call,
     Handler,
@@ -221,7 +222,16 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/prompts/{prompt_id}/label", create_label),
     ("PATCH", "/prompt-labels/{prompt_label_id}", move_label),
     ("DELETE", "/prompt-labels/{prompt_label_id}", delete_label),
+    ("POST", "/log-request", requests.log_request),
+    ("POST", "/rest/track-score", requests.track_score),
+    ("POST", "/library-track-score", requests.library_track_score),
+    ("POST", "/api/public/v2/requests/search", requests.search_requests),
+    ("GET", "/api/public/v2/requests/{request_id}", requests.get_request),
 ]
+# Routes the official SDK calls that the OpenAPI document does not list; `track.score` sends
+# its key as `api_key` in the JSON body, not in X-API-KEY.
+SDK_ONLY = frozenset({("POST", "/library-track-score")})
+KEY_IN_BODY = frozenset({"POST /library-track-score"})
 
 
 def _match(pattern: str, raw: list[str]) -> dict[str, str] | None:

@@ -11,7 +11,17 @@ import httpx
 
 from promptsync.emulator import emulator_subprocess, running_emulator
 from promptsync.emulator.promptlayer.store import Store
-from tests.emulator.promptlayer.wire import chat, get, labels, listing, publish_body, text_of
+from tests.emulator.promptlayer.wire import (
+    chat,
+    found,
+    get,
+    labels,
+    listing,
+    log,
+    publish_body,
+    text_of,
+    where,
+)
 
 TEMPLATES = 4
 PER_THREAD = 15
@@ -116,3 +126,16 @@ def test_stores_sharing_a_file_never_number_twice(tmp_path: Path) -> None:
         for store in stores:
             store.close()
     assert sorted(numbers) == list(range(1, THREADS * PER_THREAD * 2 + 1))
+
+
+def test_request_logs_and_scores_survive_restart(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.sqlite"
+    with running_emulator(db, backend="promptlayer") as pl, pl.client() as client:
+        client.post("/rest/prompt-templates", json=publish_body("keep", chat("v1")))
+        first = log(client, prompt_name="keep", prompt_input_variables={"q": "?"})
+        client.post("/rest/track-score", json={"request_id": first, "score": 60})
+        before = client.get(f"/api/public/v2/requests/{first}").json()
+    with running_emulator(db, backend="promptlayer") as pl, pl.client() as client:
+        assert client.get(f"/api/public/v2/requests/{first}").json() == before
+        assert found(client, where("prompt_version_number", "is", 1)) == [first]
+        assert log(client) == first + 1  # ids go on from where they were

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.emulator.openapi import PROMPTLAYER_SPEC, check
+from tests.emulator.promptlayer.schemas import conforms
 
 # The example of the OpenAPI document's "Get Prompt Template Raw Data" response.
 SUPPORT_RESPONSE: dict[str, Any] = {
@@ -87,3 +88,53 @@ def labels(client: httpx.Client, identifier: str) -> dict[str, int]:
 
 def text_of(template: dict[str, Any], message: int = 0) -> str:
     return template["messages"][message]["content"][0]["text"]  # type: ignore[no-any-return]
+
+
+# --- request logs --------------------------------------------------------------------------------
+
+
+def log_body(text: str = "Hello!", answer: str = "Hi there!", **fields: Any) -> dict[str, Any]:
+    """The OpenAPI document's `/log-request` example, with `fields` set."""
+    return {
+        "provider": "openai",
+        "model": "gpt-4o",
+        "api_type": "chat-completions",
+        "input": {
+            "type": "chat",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
+        },
+        "output": {
+            "type": "chat",
+            "messages": [{"role": "assistant", "content": [{"type": "text", "text": answer}]}],
+        },
+        "request_start_time": "2024-01-15T10:30:00Z",
+        "request_end_time": "2024-01-15T10:30:05Z",
+        "tags": ["production"],
+        "metadata": {"session_id": "abc123"},
+        **fields,
+    }
+
+
+def log(client: httpx.Client, text: str = "Hello!", **fields: Any) -> int:
+    """Log a request (201); its id."""
+    response = client.post("/log-request", json=log_body(text, **fields))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]  # type: ignore[no-any-return]
+
+
+def where(field: str, operator: str, value: Any = None, **extra: Any) -> dict[str, Any]:
+    """One `StructuredFilter`."""
+    return {"field": field, "operator": operator, "value": value, **extra}
+
+
+def search(client: httpx.Client, *filters: dict[str, Any], **body: Any) -> Any:
+    """Search with the filters AND-ed in a `filter_group`; the checked response."""
+    if filters:
+        body["filter_group"] = {"logic": "AND", "filters": list(filters)}
+    response = client.post("/api/public/v2/requests/search", json=body)
+    return conforms(response, "POST", "/api/public/v2/requests/search", 200)
+
+
+def found(client: httpx.Client, *filters: dict[str, Any], **body: Any) -> list[int]:
+    """The ids a search finds (one page of at most 25)."""
+    return [item["id"] for item in search(client, *filters, per_page=25, **body)["items"]]
