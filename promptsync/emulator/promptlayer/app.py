@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from promptsync.emulator.asgi import FaultingApp, Respond
 from promptsync.emulator.calls import key_sha256
 from promptsync.emulator.faults import Faults, Stats
+from promptsync.emulator.promptlayer.dataset_store import DatasetStore
 from promptsync.emulator.promptlayer.http import Call, Handler, Invalid, error, invalid
 from promptsync.emulator.promptlayer.request_store import RequestStore
 from promptsync.emulator.promptlayer.routes import KEY_IN_BODY, resolve
@@ -32,6 +33,7 @@ class PromptLayerApp(FaultingApp):
         super().__init__(faults, stats)
         self.store = store
         self.logs = RequestStore(store)
+        self.datasets = DatasetStore(store)
         self.workspaces = workspaces  # sha256 of each accepted key -> its workspace id
         self.publish_status = publish_status
 
@@ -78,6 +80,7 @@ class PromptLayerApp(FaultingApp):
             request,
             self.store,
             self.logs,
+            self.datasets,
             self.workspaces[key],
             params,
             self.publish_status,

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 from starlette.responses import Response
 
 from promptsync.emulator.promptlayer import api_models as api
+from promptsync.emulator.promptlayer import dataset_routes as datasets
 from promptsync.emulator.promptlayer import request_routes as requests
 from promptsync.emulator.promptlayer.http import (
     Call,
@@ -227,6 +228,10 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/library-track-score", requests.library_track_score),
     ("POST", "/api/public/v2/requests/search", requests.search_requests),
     ("GET", "/api/public/v2/requests/{request_id}", requests.get_request),
+    ("POST", "/api/public/v2/dataset-groups", datasets.create_group),
+    ("POST", "/api/public/v2/dataset-versions/from-file", datasets.version_from_file),
+    ("GET", "/api/public/v2/datasets", datasets.list_datasets),
+    ("GET", "/api/public/v2/datasets/{dataset_id}/rows", datasets.dataset_rows),
 ]
 # Routes the official SDK calls that the OpenAPI document does not list; `track.score` sends
 # its key as `api_key` in the JSON body, not in X-API-KEY.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -90,7 +91,7 @@ def text_of(template: dict[str, Any], message: int = 0) -> str:
     return template["messages"][message]["content"][0]["text"]  # type: ignore[no-any-return]
 
 
-# --- request logs --------------------------------------------------------------------------------
+# --- request logs and datasets -------------------------------------------------------------------
 
 
 def log_body(text: str = "Hello!", answer: str = "Hi there!", **fields: Any) -> dict[str, Any]:
@@ -138,3 +139,47 @@ def search(client: httpx.Client, *filters: dict[str, Any], **body: Any) -> Any:
 def found(client: httpx.Client, *filters: dict[str, Any], **body: Any) -> list[int]:
     """The ids a search finds (one page of at most 25)."""
     return [item["id"] for item in search(client, *filters, per_page=25, **body)["items"]]
+
+
+GROUPS = "/api/public/v2/dataset-groups"
+FROM_FILE = "/api/public/v2/dataset-versions/from-file"
+DATASETS = "/api/public/v2/datasets"
+ROWS = "/api/public/v2/datasets/{dataset_id}/rows"
+
+
+def upload(client: httpx.Client, group_id: int, file_name: str, content: str | bytes) -> Any:
+    """`POST /api/public/v2/dataset-versions/from-file` with the file base64-encoded."""
+    raw = content.encode() if isinstance(content, str) else content
+    return client.post(
+        "/api/public/v2/dataset-versions/from-file",
+        json={
+            "dataset_group_id": group_id,
+            "file_name": file_name,
+            "file_content_base64": base64.b64encode(raw).decode(),
+        },
+    )
+
+
+def new_group(client: httpx.Client, name: str, **body: Any) -> Any:
+    response = client.post("/api/public/v2/dataset-groups", json={"name": name, **body})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def datasets(client: httpx.Client, **params: Any) -> Any:
+    return conforms(client.get(DATASETS, params=params), "GET", DATASETS, 200)
+
+
+def rows(client: httpx.Client, dataset_id: int, **params: Any) -> Any:
+    response = client.get(f"/api/public/v2/datasets/{dataset_id}/rows", params=params)
+    return conforms(response, "GET", ROWS, 200)
+
+
+def values(page: dict[str, Any]) -> list[list[Any]]:
+    return [[cell["value"] for cell in row] for row in page["rows"]]
+
+
+def version(client: httpx.Client, group_id: int, file_name: str, content: str) -> int:
+    """Upload a file (checked 201); the dataset id."""
+    body = conforms(upload(client, group_id, file_name, content), "POST", FROM_FILE, 201)
+    return body["dataset_id"]  # type: ignore[no-any-return]
