@@ -1,4 +1,5 @@
-"""The PromptLayer emulator as one ASGI app: `X-API-KEY` authentication and routing."""
+"""The PromptLayer emulator as one ASGI app: authentication (`X-API-KEY`, or the body's
+`api_key` on the SDK's routes that send it there) and routing."""
 
 from __future__ import annotations
 
@@ -52,7 +53,9 @@ class PromptLayerApp(FaultingApp):
         except (json.JSONDecodeError, UnicodeDecodeError):
             return None
         key = data.get("api_key") if isinstance(data, dict) else None
-        digest = key_sha256(key) if isinstance(key, str) and key.strip() else None
+        if not isinstance(key, str) or not key.strip():
+            return None
+        digest = key_sha256(key.strip())
         return digest if digest in self.workspaces else None
 
     def route(self, request: Request, raw_path: str) -> tuple[str, Respond]:
