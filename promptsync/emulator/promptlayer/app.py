@@ -1,7 +1,9 @@
-"""The PromptLayer emulator as one ASGI app: `X-API-KEY` authentication and routing."""
+"""The PromptLayer emulator as one ASGI app: authentication (`X-API-KEY`, or the body's
+`api_key` on the SDK's routes that send it there) and routing."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from starlette.requests import Request
@@ -10,8 +12,10 @@ from starlette.responses import JSONResponse, Response
 from promptsync.emulator.asgi import FaultingApp, Respond
 from promptsync.emulator.calls import key_sha256
 from promptsync.emulator.faults import Faults, Stats
+from promptsync.emulator.promptlayer.dataset_store import DatasetStore
 from promptsync.emulator.promptlayer.http import Call, Handler, Invalid, error, invalid
-from promptsync.emulator.promptlayer.routes import resolve
+from promptsync.emulator.promptlayer.request_store import RequestStore
+from promptsync.emulator.promptlayer.routes import KEY_IN_BODY, resolve
 from promptsync.emulator.promptlayer.store import Store, StoreError
 
 logger = logging.getLogger("promptsync.emulator.promptlayer")
@@ -29,6 +33,8 @@ class PromptLayerApp(FaultingApp):
     ) -> None:
         super().__init__(faults, stats)
         self.store = store
+        self.logs = RequestStore(store)
+        self.datasets = DatasetStore(store)
         self.workspaces = workspaces  # sha256 of each accepted key -> its workspace id
         self.publish_status = publish_status
 
@@ -39,6 +45,18 @@ class PromptLayerApp(FaultingApp):
 
     def error(self, status: int, message: str) -> JSONResponse:
         return error(status, message)
+
+    async def _body_key(self, request: Request) -> str | None:
+        """The sha256 of an accepted `api_key` in the JSON body (the SDK's legacy routes)."""
+        try:
+            data = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        key = data.get("api_key") if isinstance(data, dict) else None
+        if not isinstance(key, str) or not key.strip():
+            return None
+        digest = key_sha256(key.strip())
+        return digest if digest in self.workspaces else None
 
     def route(self, request: Request, raw_path: str) -> tuple[str, Respond]:
         label, handler, params = resolve(request.method, raw_path)
@@ -57,9 +75,19 @@ class PromptLayerApp(FaultingApp):
                 return JSONResponse({"detail": "Method Not Allowed"}, status_code=405)
             return JSONResponse({"detail": "Not Found"}, status_code=404)
         key = self.authenticate(request)
+        if key is None and label in KEY_IN_BODY:
+            key = await self._body_key(request)
         if key is None:
             return error(401, UNAUTHORIZED)
-        call = Call(request, self.store, self.workspaces[key], params, self.publish_status)
+        call = Call(
+            request,
+            self.store,
+            self.logs,
+            self.datasets,
+            self.workspaces[key],
+            params,
+            self.publish_status,
+        )
         try:
             return await handler(call)
         except Invalid as exc:

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from promptsync.emulator.promptlayer.dataset_store import DatasetStore
+from promptsync.emulator.promptlayer.request_store import RequestStore
 from promptsync.emulator.promptlayer.store import Store
 
 M = TypeVar("M", bound=BaseModel)
@@ -28,6 +30,8 @@ class Call:
 
     request: Request
     store: Store
+    logs: RequestStore
+    datasets: DatasetStore
     workspace: int
     params: dict[str, str] = field(default_factory=dict)
     publish_status: int = 200  # the OpenAPI document's; the SDK's async publish wants 201

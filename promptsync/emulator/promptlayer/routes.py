@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
 from starlette.responses import Response
 
 from promptsync.emulator.promptlayer import api_models as api
+from promptsync.emulator.promptlayer import dataset_routes as datasets
+from promptsync.emulator.promptlayer import request_routes as requests
 from promptsync.emulator.promptlayer.http import (
     Call,
     Handler,
@@ -17,7 +19,7 @@ from promptsync.emulator.promptlayer.http import (
     path_int,
     query,
 )
-from promptsync.emulator.promptlayer.store import Label, ListFilter, StoreError, Version
+from promptsync.emulator.promptlayer.store import Label, ListFilter, StoreError, Version, stamp
 from promptsync.templating.server_render import render
 
 
@@ -37,11 +39,7 @@ def _content(version: Version) -> dict[str, Any]:
 
 
 def _stamp(value: datetime | None) -> str | None:
-    """A query timestamp in the store's format (UTC; a naive time is taken as UTC)."""
-    if value is None:
-        return None
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return None if value is None else stamp(value)
 
 
 # --- templates -----------------------------------------------------------------------------------
@@ -225,7 +223,20 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/prompts/{prompt_id}/label", create_label),
     ("PATCH", "/prompt-labels/{prompt_label_id}", move_label),
     ("DELETE", "/prompt-labels/{prompt_label_id}", delete_label),
+    ("POST", "/log-request", requests.log_request),
+    ("POST", "/rest/track-score", requests.track_score),
+    ("POST", "/library-track-score", requests.library_track_score),
+    ("POST", "/api/public/v2/requests/search", requests.search_requests),
+    ("GET", "/api/public/v2/requests/{request_id}", requests.get_request),
+    ("POST", "/api/public/v2/dataset-groups", datasets.create_group),
+    ("POST", "/api/public/v2/dataset-versions/from-file", datasets.version_from_file),
+    ("GET", "/api/public/v2/datasets", datasets.list_datasets),
+    ("GET", "/api/public/v2/datasets/{dataset_id}/rows", datasets.dataset_rows),
 ]
+# Routes the official SDK calls that the OpenAPI document does not list; `track.score` sends
+# its key as `api_key` in the JSON body, not in X-API-KEY.
+SDK_ONLY = frozenset({("POST", "/library-track-score")})
+KEY_IN_BODY = frozenset({"POST /library-track-score"})
 
 
 def _match(pattern: str, raw: list[str]) -> dict[str, str] | None:

@@ -52,8 +52,14 @@ class StoreError(Exception):
         self.message = message
 
 
+def stamp(moment: datetime) -> str:
+    """A time in the store's format: UTC, microseconds, `Z` (a naive time is taken as UTC)."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(datetime.now(UTC))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,19 @@ import httpx
 
 from promptsync.emulator import emulator_subprocess, running_emulator
 from promptsync.emulator.promptlayer.store import Store
-from tests.emulator.promptlayer.wire import chat, get, labels, listing, publish_body, text_of
+from tests.emulator.promptlayer.wire import (
+    chat,
+    found,
+    get,
+    labels,
+    listing,
+    log,
+    new_group,
+    publish_body,
+    text_of,
+    upload,
+    where,
+)
 
 TEMPLATES = 4
 PER_THREAD = 15
@@ -116,3 +128,56 @@ def test_stores_sharing_a_file_never_number_twice(tmp_path: Path) -> None:
         for store in stores:
             store.close()
     assert sorted(numbers) == list(range(1, THREADS * PER_THREAD * 2 + 1))
+
+
+def test_request_logs_and_scores_survive_restart(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.sqlite"
+    with running_emulator(db, backend="promptlayer") as pl, pl.client() as client:
+        client.post("/rest/prompt-templates", json=publish_body("keep", chat("v1")))
+        first = log(client, prompt_name="keep", prompt_input_variables={"q": "?"})
+        client.post("/rest/track-score", json={"request_id": first, "score": 60})
+        before = client.get(f"/api/public/v2/requests/{first}").json()
+    with running_emulator(db, backend="promptlayer") as pl, pl.client() as client:
+        assert client.get(f"/api/public/v2/requests/{first}").json() == before
+        assert found(client, where("prompt_version_number", "is", 1)) == [first]
+        assert log(client) == first + 1  # ids go on from where they were
+
+
+def test_dataset_versions_survive_restart_and_concurrent_uploads_never_share_a_number(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "emulator.sqlite"
+    with ExitStack() as stack:
+        here = stack.enter_context(running_emulator(db, backend="promptlayer"))
+        _proc, there = stack.enter_context(
+            emulator_subprocess("--db", str(db), backend="promptlayer")
+        )
+        clients = [
+            stack.enter_context(here.client(timeout=30)),
+            stack.enter_context(
+                httpx.Client(base_url=there, headers={"X-API-KEY": here.api_key}, timeout=30)
+            ),
+        ]
+        group = new_group(clients[0], "cases")["dataset_group"]["id"]
+
+        def worker(thread: int) -> list[int]:
+            return [
+                upload(clients[(thread + i) % 2], group, "c.csv", f"n\n{thread}-{i}\n").json()[
+                    "dataset_id"
+                ]
+                for i in range(3)
+            ]
+
+        with ThreadPoolExecutor(4) as pool:
+            ids = [i for batch in pool.map(worker, range(4)) for i in batch]
+        before = clients[0].get("/api/public/v2/datasets", params={"per_page": 100}).json()
+    with running_emulator(db, backend="promptlayer") as pl, pl.client() as client:
+        after = client.get("/api/public/v2/datasets", params={"per_page": 100}).json()
+        cells = {
+            client.get(f"/api/public/v2/datasets/{i}/rows").json()["rows"][0][0]["value"]
+            for i in ids
+        }
+    assert after == before
+    assert sorted(d["version_number"] for d in after["datasets"]) == list(range(1, 13))
+    assert sorted(d["id"] for d in after["datasets"]) == sorted(ids)  # the draft was filled
+    assert len(cells) == 12  # each version holds its own upload

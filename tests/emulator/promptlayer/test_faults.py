@@ -8,8 +8,10 @@ import httpx
 import pytest
 
 from promptsync.emulator import FaultConfig, RunningEmulator, running_emulator
+from promptsync.emulator.promptlayer.dataset_store import DatasetFilter, DatasetStore
+from promptsync.emulator.promptlayer.request_store import RequestStore
 from promptsync.emulator.promptlayer.store import ListFilter, Store
-from tests.emulator.promptlayer.wire import publish_body
+from tests.emulator.promptlayer.wire import log_body, publish_body, upload
 
 PUBLISH = "POST /rest/prompt-templates"
 
@@ -101,3 +103,30 @@ def test_stats_route_requires_the_key_and_counts(pl: RunningEmulator[Store]) -> 
         assert client.post("/_emulator/stats/reset").json() == {}
         assert pl.stats.snapshot()["total"] == 0
         assert pl.stats.count("POST") == 0
+
+
+def test_faults_apply_to_request_logging() -> None:
+    after_commit = FaultConfig(fail_after_commit_rate=1.0, seed=1)
+    with running_emulator(backend="promptlayer", faults=after_commit) as pl, pl.client() as client:
+        r = client.post("/log-request", json=log_body())
+        assert (r.status_code, r.json()["success"]) == (500, False)
+        assert (
+            len(RequestStore(pl.store).all(1)) == 1
+        )  # logged, then failed: a blind retry logs twice
+        assert pl.stats.snapshot()["outcomes"] == {"POST /log-request -> 500": 1}
+    with running_emulator(backend="promptlayer", faults=FaultConfig(fail_rate=1.0)) as pl:
+        with pl.client() as client:
+            assert client.post("/log-request", json=log_body()).status_code == 500
+        assert RequestStore(pl.store).all(1) == []
+
+
+def test_fail_after_commit_on_from_file_still_makes_the_version() -> None:
+    faults = FaultConfig(fail_after_commit_rate=1.0, seed=1)
+    with running_emulator(backend="promptlayer", faults=faults) as pl, pl.client() as client:
+        created = client.post("/api/public/v2/dataset-groups", json={"name": "g"})
+        assert created.status_code == 500  # the group exists all the same
+        first, again = (upload(client, 1, "g.csv", "a\n1\n") for _ in range(2))
+        assert (first.status_code, again.status_code) == (500, 500)
+        _total, versions = DatasetStore(pl.store).list_datasets(1, DatasetFilter(), 0, 100)
+    # A blind retry of an upload whose answer was lost makes a second version.
+    assert sorted(d.version_number for d in versions) == [1, 2]

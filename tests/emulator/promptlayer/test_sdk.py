@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from promptlayer import AsyncPromptLayer, PromptLayer
 from promptlayer import exceptions as pl_errors
+from promptlayer.tables.api import get_request
 from promptlayer.utils import apublish_prompt_template
 
 from promptsync.emulator import RunningEmulator, running_emulator
@@ -150,3 +151,68 @@ def test_async_publish_wants_201_which_the_openapi_document_does_not_say() -> No
             # Either way the version was written: a client must accept both statuses.
             with pl.client() as client:
                 assert client.get("/prompt-templates").json()["total"] == 1
+
+
+# --- request logs ---------------------------------------------------------------------------------
+# `log_request(...)` is `POST /log-request` with X-API-KEY and the keyword arguments as the body
+# (times as epoch seconds, `score: 0` and `score_name` always), wanting 201. `track.score` is
+# `POST /library-track-score`, which the OpenAPI document does not list, with the key as
+# `api_key` in the body and no header, wanting 200. `promptlayer.tables.api.get_request` is
+# `GET /api/public/v2/requests/{id}`.
+
+
+def test_log_request_score_and_read_back(pl: PL) -> None:
+    client = sdk(pl)
+    client.templates.publish(blueprint("{question}", release_labels=["prod"]))
+    logged = client.log_request(
+        provider="openai",
+        model="gpt-4o",
+        input=chat("You help with {product}.", "Why?"),
+        output={
+            "type": "chat",
+            "messages": [{"role": "assistant", "content": [{"type": "text", "text": "Because."}]}],
+        },
+        request_start_time=1736937000.0,
+        request_end_time=1736937001.5,
+        prompt_name="team/support",
+        prompt_version_number=1,
+        prompt_input_variables={"product": "Acme", "question": "Why?"},
+        tags=["eval"],
+        metadata={"run": "r1"},
+        input_tokens=10,
+        output_tokens=3,
+    )
+    assert logged["prompt_version"]["prompt_template"]["messages"][1]["content"][0]["text"] == (
+        "{question}"
+    )
+    assert client.track.score(logged["id"], 90) is True
+    assert client.track.score(logged["id"], 75, "tone") is True
+    got = get_request(pl.api_key, pl.url, True, logged["id"])
+    assert (got["prompt_version_number"], got["prompt_input_variables"]) == (
+        1,
+        {"product": "Acme", "question": "Why?"},
+    )
+    assert got["scores"] == [{"name": "default", "score": 90}, {"name": "tone", "score": 75}]
+    assert (got["request_start_time"], got["latency_ms"]) == ("2025-01-15T10:30:00.000000Z", 1500.0)
+    assert pl.stats.count("POST", "/library-track-score") == 2
+
+
+def test_sdk_logging_errors(pl: PL) -> None:
+    client = sdk(pl)
+    body = {
+        "provider": "openai",
+        "model": "gpt-4o",
+        "input": chat("x"),
+        "output": chat("y"),
+        "request_start_time": 0.0,
+        "request_end_time": 1.0,
+    }
+    with pytest.raises(pl_errors.PromptLayerAPIError, match="'nope' not found"):
+        client.log_request(**body, prompt_name="nope")
+    with pytest.raises(pl_errors.PromptLayerAPIError, match="Request 9 not found"):
+        client.track.score(9, 50)
+    wrong = PromptLayer(api_key="wrong", base_url=pl.url)
+    with pytest.raises(pl_errors.PromptLayerAPIError, match="Invalid or missing API key"):
+        wrong.track.score(1, 50)
+    with pytest.raises(pl_errors.PromptLayerNotFoundError):
+        get_request(pl.api_key, pl.url, True, 9)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
 
 from tests.emulator.openapi import PROMPTLAYER_SPEC, check
+from tests.emulator.promptlayer.schemas import conforms
 
 # The example of the OpenAPI document's "Get Prompt Template Raw Data" response.
 SUPPORT_RESPONSE: dict[str, Any] = {
@@ -87,3 +89,97 @@ def labels(client: httpx.Client, identifier: str) -> dict[str, int]:
 
 def text_of(template: dict[str, Any], message: int = 0) -> str:
     return template["messages"][message]["content"][0]["text"]  # type: ignore[no-any-return]
+
+
+# --- request logs and datasets -------------------------------------------------------------------
+
+
+def log_body(text: str = "Hello!", answer: str = "Hi there!", **fields: Any) -> dict[str, Any]:
+    """The OpenAPI document's `/log-request` example, with `fields` set."""
+    return {
+        "provider": "openai",
+        "model": "gpt-4o",
+        "api_type": "chat-completions",
+        "input": {
+            "type": "chat",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
+        },
+        "output": {
+            "type": "chat",
+            "messages": [{"role": "assistant", "content": [{"type": "text", "text": answer}]}],
+        },
+        "request_start_time": "2024-01-15T10:30:00Z",
+        "request_end_time": "2024-01-15T10:30:05Z",
+        "tags": ["production"],
+        "metadata": {"session_id": "abc123"},
+        **fields,
+    }
+
+
+def log(client: httpx.Client, text: str = "Hello!", **fields: Any) -> int:
+    """Log a request (201); its id."""
+    response = client.post("/log-request", json=log_body(text, **fields))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]  # type: ignore[no-any-return]
+
+
+def where(field: str, operator: str, value: Any = None, **extra: Any) -> dict[str, Any]:
+    """One `StructuredFilter`."""
+    return {"field": field, "operator": operator, "value": value, **extra}
+
+
+def search(client: httpx.Client, *filters: dict[str, Any], **body: Any) -> Any:
+    """Search with the filters AND-ed in a `filter_group`; the checked response."""
+    if filters:
+        body["filter_group"] = {"logic": "AND", "filters": list(filters)}
+    response = client.post("/api/public/v2/requests/search", json=body)
+    return conforms(response, "POST", "/api/public/v2/requests/search", 200)
+
+
+def found(client: httpx.Client, *filters: dict[str, Any], **body: Any) -> list[int]:
+    """The ids a search finds (one page of at most 25)."""
+    return [item["id"] for item in search(client, *filters, per_page=25, **body)["items"]]
+
+
+GROUPS = "/api/public/v2/dataset-groups"
+FROM_FILE = "/api/public/v2/dataset-versions/from-file"
+DATASETS = "/api/public/v2/datasets"
+ROWS = "/api/public/v2/datasets/{dataset_id}/rows"
+
+
+def upload(client: httpx.Client, group_id: int, file_name: str, content: str | bytes) -> Any:
+    """`POST /api/public/v2/dataset-versions/from-file` with the file base64-encoded."""
+    raw = content.encode() if isinstance(content, str) else content
+    return client.post(
+        "/api/public/v2/dataset-versions/from-file",
+        json={
+            "dataset_group_id": group_id,
+            "file_name": file_name,
+            "file_content_base64": base64.b64encode(raw).decode(),
+        },
+    )
+
+
+def new_group(client: httpx.Client, name: str, **body: Any) -> Any:
+    response = client.post("/api/public/v2/dataset-groups", json={"name": name, **body})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def datasets(client: httpx.Client, **params: Any) -> Any:
+    return conforms(client.get(DATASETS, params=params), "GET", DATASETS, 200)
+
+
+def rows(client: httpx.Client, dataset_id: int, **params: Any) -> Any:
+    response = client.get(f"/api/public/v2/datasets/{dataset_id}/rows", params=params)
+    return conforms(response, "GET", ROWS, 200)
+
+
+def values(page: dict[str, Any]) -> list[list[Any]]:
+    return [[cell["value"] for cell in row] for row in page["rows"]]
+
+
+def version(client: httpx.Client, group_id: int, file_name: str, content: str) -> int:
+    """Upload a file (checked 201); the dataset id."""
+    body = conforms(upload(client, group_id, file_name, content), "POST", FROM_FILE, 201)
+    return body["dataset_id"]  # type: ignore[no-any-return]
