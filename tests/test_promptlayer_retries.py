@@ -51,7 +51,7 @@ class Registry:
     versions: list[dict[str, Any]] = field(default_factory=list)
     faults: list[tuple[str, str, int | None]] = field(default_factory=list)  # (route, kind, status)
     log: list[str] = field(default_factory=list)
-    interloper: bool = False  # someone publishes right after the first publish, unanswered
+    interlopers: int = 0  # others publish this many versions right after the first, unanswered
 
     def _fault(self, route: str) -> tuple[str, int | None] | None:
         for i, (where, kind, status) in enumerate(self.faults):
@@ -80,10 +80,12 @@ class Registry:
             return httpx.Response(fault[1] or 500, json={"message": "injected"})
         if request.method == "POST" and request.url.path == "/rest/prompt-templates":
             answer = self.publish(json.loads(request.content))
-            if self.interloper and len(self.versions) == 1:
-                other = json.loads(request.content)
-                other["prompt_version"]["commit_message"] = "from the UI"
-                self.publish(other)
+            if self.interlopers and len(self.versions) == 1:
+                for _ in range(self.interlopers):  # the same content, from another client
+                    other = json.loads(request.content)
+                    other["prompt_version"]["commit_message"] = "from the UI"
+                    del other["prompt_version"]["metadata"]["promptsync_publish"]
+                    self.publish(other)
                 return httpx.Response(500, json={"message": "lost"})
         elif request.method == "GET" and request.url.path in (READ_PATH, "/prompt-templates/7"):
             if not self.versions:
@@ -142,11 +144,27 @@ def test_a_refused_connection_or_429_is_retried_without_reading() -> None:
 
 def test_an_older_identical_version_is_found_behind_a_newer_one() -> None:
     """Committed, unanswered, and someone published another version right after it."""
-    registry = Registry(interloper=True)
+    registry = Registry(interlopers=1)
     created = backend(registry, []).create_version(op())
     assert len(registry.versions) == 2  # ours and the other one: no third
     assert created.number == 1
+    assert created.version_description != "from the UI"  # its own, found by its marker
     assert registry.log == [PUBLISH, READ, "GET /prompt-templates/7"]
+
+
+def test_its_own_version_is_found_however_many_others_published_meanwhile() -> None:
+    """Before: only the newest 5 versions were re-read, and a busy publisher pushed its own
+    version out of sight (PromptLayer's v1382 and v1408 were identical)."""
+    registry = Registry(interlopers=40)
+    made = backend(registry, [])
+    created = made.create_version(op())
+    assert len(registry.versions) == 41  # its one version and the others': nothing again
+    assert created.number == 1
+    assert [v["metadata"].get("promptsync_publish") is not None for v in registry.versions] == [
+        True,
+        *[False] * 40,
+    ]
+    assert made.duplicates == []
 
 
 def test_a_failed_check_is_reported_not_guessed() -> None:
@@ -197,3 +215,17 @@ def test_every_attempt_failing_before_the_write_gives_up_with_one_line() -> None
     assert str(info.value) == "POST /rest/prompt-templates: 500 injected (after 4 attempts)"
     assert registry.versions == []
     assert registry.log == [PUBLISH, READ] * 4
+
+
+def test_a_duplicate_that_still_happens_is_reported() -> None:
+    """The re-read after an unanswered publish does not see it yet (a lagging read): the
+    publish is sent again, and the two versions it made are named in the apply report."""
+    registry = Registry(faults=[(PUBLISH, "after", 500), (READ, "before", 404)])
+    made = backend(registry, [])
+    created = made.create_version(op())
+    assert len(registry.versions) == 2
+    assert created.number == 2
+    assert made.duplicates == [
+        "greet: version 1 and version 2 were both made by one publish (the first was committed"
+        " though unanswered); both hold the file's content"
+    ]

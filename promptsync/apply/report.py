@@ -102,7 +102,12 @@ def apply_plan(
     stop: threading.Event,
 ) -> Report:
     """Preflight, execute every operation, then re-read and verify."""
-    backend.preflight(plan.environments)
+    # Only the environments the operations act on: one deleted in the registry blocks the
+    # changes that need it, not a plan that leaves it alone (plan --env).
+    targets = {
+        env for change in plan.changes for op in change.operations for env in op.environments
+    }
+    backend.preflight([env for env in plan.environments if env in targets])
     results, interrupted = execute(plan, backend, parallelism=parallelism, emit=emit, stop=stop)
     mismatches: list[Mismatch] = []
     twice: list[str] = []
@@ -114,4 +119,4 @@ def apply_plan(
             twice = duplicates(plan, after, results)
         except PromptsyncError as exc:  # the operations' outcomes are still worth reporting
             unverified = str(exc)
-    return Report(plan, results, mismatches, interrupted, unverified, twice)
+    return Report(plan, results, mismatches, interrupted, unverified, [*twice, *backend.duplicates])

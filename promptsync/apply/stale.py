@@ -72,7 +72,8 @@ def unsupported_deploys(plan: Plan, current: Snapshots) -> list[str]:
             if not isinstance(op, DeployVersion) or op.version_id is None:
                 continue
             served = {env: snap.get(op.name) for env, snap in current.items() if snap.get(op.name)}
-            if not any(
+            shown = {c.after.version_id for c in change.environments.values()}
+            if op.version_id not in shown and not any(
                 v is not None and (v.version_id, v.template_id) == (op.version_id, op.template_id)
                 for v in served.values()
             ):

@@ -32,11 +32,19 @@ class Backend(Protocol):
     ref: BackendRef
 
     @property
+    def duplicates(self) -> Sequence[str]:
+        """Versions this client's retried creates made twice after all (the apply report)."""
+
+    @property
     def requests(self) -> int:
         """Requests sent so far, retries included."""
 
     def read(self, environments: Sequence[str]) -> dict[str, Snapshot]:
         """One snapshot per environment (`latest` included when asked), by list requests only."""
+
+    def history(self, name: str, template_id: str) -> list[RemoteVersion]:
+        """The template's versions, newest first (bounded), readable ones only: what a plan
+        that would otherwise create a version looks through for an identical one."""
 
     def preflight(self, environments: Sequence[str]) -> None:
         """Raise BackendError naming any environment the registry does not have."""

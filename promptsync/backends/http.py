@@ -210,6 +210,11 @@ class HttpSession:
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def note(self, what: str) -> None:
+        """Report something worth a line in the verbose log (to `on_retry`)."""
+        if self._on_retry:
+            self._on_retry(what)
+
     def wait(self, seconds: float, why: str) -> None:
         """Report a retry (to `on_retry`) and sleep before it."""
         if self._on_retry:

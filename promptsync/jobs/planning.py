@@ -7,10 +7,11 @@ around the pure core: it reads files and the registry, the planner decides, appl
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,12 +28,12 @@ from promptsync.jobs.project import (
     template_filter,
 )
 from promptsync.kinds.prompts.identity import fingerprint
-from promptsync.kinds.prompts.planner import Scope, build
-from promptsync.kinds.prompts.remote import LATEST, Snapshot
+from promptsync.kinds.prompts.planner import PlanBody, Scope, build
+from promptsync.kinds.prompts.remote import LATEST, RemoteVersion, Snapshot, Snapshots
 from promptsync.plan.models import Plan
 from promptsync.repo.provenance import describer
 from promptsync.repo.settings import Settings, load_settings
-from promptsync.threads import background
+from promptsync.threads import background, in_parallel
 
 if TYPE_CHECKING:  # httpx is imported only once a backend is opened
     from promptsync.backends.base import Backend
@@ -125,14 +126,22 @@ def make_plan(
         # Unique to this plan, even for two plans in the same second (see kinds/prompts/describe).
         stamp=f"{created_at} #{secrets.token_hex(3)}",
     )
+
     # An orphan has no files: with --changed-since it is in scope when a changed file held it.
-    body = build(
-        templates,
-        snapshots,
-        scope,
-        known_names=set(project.loaded.templates),
-        in_scope=lambda name: in_scope(name, []),
-    )
+    def plan_with(history: Mapping[str, Sequence[RemoteVersion]] | None = None) -> PlanBody:
+        return build(
+            templates,
+            snapshots,
+            scope,
+            known_names=set(project.loaded.templates),
+            in_scope=lambda name: in_scope(name, []),
+            history=history,
+        )
+
+    body = plan_with()
+    wanting = _would_create(body, snapshots)
+    if wanting:  # one version listing per template that would get a new version
+        body = plan_with(_histories(backend, wanting))
     plan = Plan(
         promptsync_version=__version__,
         created_at=created_at,
@@ -156,6 +165,26 @@ def make_plan(
 
     config = project.settings.config.impact
     return with_impact(plan, snapshots, call_sampler(backend), impact, config, datetime.now(UTC))
+
+
+def _would_create(body: PlanBody, snapshots: Snapshots) -> dict[str, str]:
+    """Templates that exist and that the plan would give a new version: name → template id."""
+    latest = snapshots[LATEST]
+    found = {}
+    for change in body.changes:
+        served = latest.served(change.name)
+        if "update" in change.actions and served is not None and served.template_id:
+            found[change.name] = served.template_id
+    return found
+
+
+def _histories(
+    backend: Backend, templates: Mapping[str, str]
+) -> dict[str, Sequence[RemoteVersion]]:
+    """Each template's older versions, read concurrently (a rollback's target is among them)."""
+    names = sorted(templates)
+    found = in_parallel([partial(backend.history, name, templates[name]) for name in names])
+    return dict(zip(names, found, strict=True))
 
 
 def _partial(selection: Selection, managed: list[str]) -> list[str]:

@@ -38,7 +38,8 @@ def describe_char(char: str) -> str:
 
 
 def check_label(value: str) -> str:
-    """A template or environment name: every character visible, no surrounding whitespace."""
+    """A template or environment name: every character visible, composed (Unicode NFC), no
+    surrounding whitespace."""
     if _ASCII_CONTROL.search(value):
         raise ValueError("must not contain control characters")
     if not value.isascii():  # names are mostly ASCII: the per-character look-up is rarely needed
@@ -48,6 +49,14 @@ def check_label(value: str) -> str:
                 raise ValueError("must not contain control characters")
             if category in _INVISIBLE:
                 raise ValueError(f"must not contain {describe_char(char)} ({_INVISIBLE[category]})")
+        composed = unicodedata.normalize("NFC", value)
+        if composed != value:
+            # 'café' typed as e + a combining accent looks exactly like 'café': two files, or a
+            # file and a remote template, would look alike and be different names.
+            raise ValueError(
+                f"must be in Unicode NFC form (it looks like {composed!r} but is spelled with"
+                " combining characters); write it composed"
+            )
     stripped = value.strip()
     if stripped != value:
         raise ValueError(

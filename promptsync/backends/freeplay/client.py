@@ -14,6 +14,7 @@ from promptsync.backends.freeplay.wire import (
     environments_page,
     read_all,
     read_created,
+    versions_page,
 )
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.backends.replies import ShapeError
@@ -74,10 +75,14 @@ def _missing(*environments: str) -> str:
     )
 
 
+HISTORY_PAGES = 3
+
+
 class FreeplayBackend:
     """One Freeplay project. Thread-safe: snapshots are read concurrently."""
 
     capabilities = CAPABILITIES
+    duplicates: tuple[str, ...] = ()  # Freeplay deduplicates: a retried create makes none
 
     def __init__(
         self,
@@ -125,7 +130,9 @@ class FreeplayBackend:
             response = self.http.send("GET", path)
         except BackendError as exc:
             if exc.status in (400, 404) and "environment" in str(exc).lower():
-                raise BackendError(f"{_missing(environment)} ({exc})", exc.status) from None
+                # Deleted in the registry: it serves nothing; the plan says so, and only the
+                # work that needs it is refused (apply's preflight).
+                return Snapshot(missing=True)
             raise
         try:
             return read_all(response.content, cache)
@@ -139,6 +146,22 @@ class FreeplayBackend:
         cache: dict[str, RemoteVersion] = {}
         results = in_parallel([partial(self._read_one, env, cache) for env in environments])
         return dict(zip(environments, results, strict=True))
+
+    def history(self, name: str, template_id: str) -> list[RemoteVersion]:
+        """The template's versions, newest first, readable ones only (one request per page of
+        100, at most HISTORY_PAGES): where a rollback's target is."""
+        path = f"{self._templates}/id/{quote(template_id, safe='')}/versions"
+        found: list[RemoteVersion] = []
+        for page in range(1, HISTORY_PAGES + 1):
+            payload = self.http.json("GET", path, params={"page": page, "page_size": 100})
+            try:
+                versions, more = versions_page(payload)
+            except ShapeError as exc:
+                raise BackendError(f"{self.http.shown('GET', path)}: {exc}") from None
+            found += [v for v in versions if v.name == name]
+            if not more:
+                break
+        return found
 
     def preflight(self, environments: Sequence[str]) -> None:
         known: set[str] = set()

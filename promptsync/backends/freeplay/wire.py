@@ -209,3 +209,22 @@ def environments_page(payload: Any) -> tuple[list[str], bool]:
     pagination = payload.get("pagination")
     more = bool(pagination.get("has_next")) if isinstance(pagination, dict) else False
     return names, more
+
+
+def versions_page(payload: Any) -> tuple[list[RemoteVersion], bool]:
+    """A page of `GET …/id/<tid>/versions` → its readable versions, and whether more follow.
+    A version promptsync cannot model is left out (nothing can be promoted to it)."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, list):
+        raise ShapeError("unexpected response shape: no list 'data'")
+    found = []
+    for item in data:
+        if not isinstance(item, dict):
+            continue
+        try:
+            found.append(read_template(item))
+        except (Unmodellable, RecursionError):
+            continue
+    pagination = payload.get("pagination")
+    more = isinstance(pagination, dict) and pagination.get("has_next") is True
+    return found, more

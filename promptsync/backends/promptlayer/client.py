@@ -4,22 +4,28 @@ environments, read by the paginated list endpoint only.
 PromptLayer does not deduplicate: a publish retried after it was committed makes a second
 version. So a publish is sent once per attempt (`retry=False`), and after an ambiguous failure
 (a timeout, a dropped connection, a 5xx) the template is re-read and compared with what was
-sent before anything is sent again. See docs/promptlayer.md ("Retries without duplicates").
+sent before anything is sent again: each publish carries a token of its own in its metadata, so
+its version is found however many others were published meanwhile. See docs/promptlayer.md
+("Retries without duplicates").
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from promptsync.backends.http import BackendError, HttpSession, path_segment
+from promptsync.backends.promptlayer import search
 from promptsync.backends.promptlayer.wire import (
     Label,
     Page,
     Unpublishable,
+    marker_of,
     parse_version_ref,
     publish_body,
     read_answer,
@@ -27,6 +33,7 @@ from promptsync.backends.promptlayer.wire import (
     read_page,
 )
 from promptsync.backends.replies import ShapeError
+from promptsync.impact.traffic import CallSample
 from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
 from promptsync.kinds.prompts.dialect import COMMIT_MESSAGE_LIMIT
 from promptsync.kinds.prompts.remote import (
@@ -53,7 +60,8 @@ PER_PAGE = 100  # the list endpoint's page size promptsync asks for
 # make a transient failure of some page likelier to end the plan.
 READ_RETRIES = 6
 MAX_PAGES = 10_000
-LOOKBACK = 5  # versions re-read after an ambiguous publish, when others published meanwhile
+RECHECK = 200  # versions re-read (newest first) after an unanswered publish, at the most
+HISTORY = 10  # older versions read for a template the plan would update (a rollback's target)
 PUBLISH = "/rest/prompt-templates"
 
 
@@ -103,6 +111,8 @@ class PromptLayerBackend:
         self.per_page = per_page
         self._latest: dict[str, RemoteVersion] = {}  # the newest versions the last read saw
         self._lock = threading.Lock()
+        self.duplicates: list[str] = []  # versions a retried publish made twice (reported)
+        self._served: dict[str, dict[str, RemoteVersion]] = {}  # label → what the last read saw
 
     @property
     def requests(self) -> int:
@@ -164,10 +174,23 @@ class PromptLayerBackend:
         cache: dict[str, RemoteVersion] = {}
         results = in_parallel([partial(self._read_list, env, cache) for env in environments])
         snapshots = dict(zip(environments, results, strict=True))
-        if LATEST in snapshots:
-            with self._lock:
+        with self._lock:
+            if LATEST in snapshots:
                 self._latest = dict(snapshots[LATEST].versions)
+            for env, snapshot in snapshots.items():
+                self._served[env] = dict(snapshot.versions)
         return snapshots
+
+    def sample_calls(
+        self, template: str, environment: str, since: datetime, limit: int
+    ) -> CallSample:
+        """The newest calls logged with the version `environment` (a release label) serves:
+        one request-log search (see backends/promptlayer/search.py)."""
+        with self._lock:
+            version = self._served.get(environment, {}).get(template)
+        if version is None or version.number is None:
+            return CallSample()
+        return search.sample_calls(self.http, version.template_id, version.number, since, limit)
 
     def preflight(self, environments: Sequence[str]) -> None:
         """Nothing to check: a release label comes into being when a version is published
@@ -175,8 +198,8 @@ class PromptLayerBackend:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def _get_version(self, identifier: str, number: int | None) -> RemoteVersion | None:
-        """A template's version (its newest when `number` is None); None when there is none."""
+    def _get_raw(self, identifier: str, number: int | None) -> dict[str, Any] | None:
+        """A template's version as sent (its newest when `number` is None); None: none."""
         path = f"/prompt-templates/{path_segment(identifier)}"
         params: dict[str, Any] = {"resolve_snippets": "false"}
         if number is not None:
@@ -187,41 +210,86 @@ class PromptLayerBackend:
             if exc.status == 404:
                 return None
             raise
+        if not isinstance(payload, dict):
+            raise BackendError(f"{self.http.shown('GET', path)}: not an object")
+        return payload
+
+    def _read(self, payload: dict[str, Any]) -> RemoteVersion | None:
+        """The version a get answered with; None when promptsync cannot model it."""
         try:
             return read_answer(payload)
-        except ShapeError as exc:
-            raise BackendError(f"{self.http.shown('GET', path)}: {exc}") from None
+        except ShapeError:
+            return None
 
-    def _committed(self, op: CreateVersion) -> RemoteVersion | None:
-        """After an ambiguous publish: the version identical to `op` that it (or anyone) made
-        since the plan's read, if there is one."""
+    def history(self, name: str, template_id: str) -> list[RemoteVersion]:
+        """The versions before the newest, newest first (at most HISTORY, one request each:
+        PromptLayer lists no versions), readable ones only: where a rollback's target is."""
+        with self._lock:
+            known = self._latest.get(name)
+        if known is None or known.number is None:
+            return []
+        numbers = range(known.number - 1, max(known.number - 1 - HISTORY, 0), -1)
+        found = []
+        for number in numbers:
+            raw = self._get_raw(template_id, number)
+            version = self._read(raw) if raw is not None else None
+            if version is not None and version.name == name:
+                found.append(version)
+        return found
+
+    def _committed(self, op: CreateVersion, marker: str) -> RemoteVersion | None:
+        """After an unanswered publish: the version it made (carrying `marker`) or, failing
+        that, a version identical to `op` that someone made since the plan's read."""
         with self._lock:
             known = self._latest.get(op.name)
         identifier = known.template_id if known is not None else op.name
-        newest = self._get_version(identifier, None)
-        if newest is None:
+        newest_raw = self._get_raw(identifier, None)
+        newest = self._read(newest_raw) if newest_raw is not None else None
+        if newest_raw is None or newest is None:
             return None
         if newest.name != op.name:
             raise BackendError(
                 f"{op.name}: re-reading it after an unanswered publish returned template"
                 f" {newest.name!r}; check in PromptLayer whether the version was created"
             )
-        if _same(op, newest):
-            return newest
         floor = (known.number or 0) if known is not None else 0
-        numbers = range((newest.number or 1) - 1, floor, -1)
-        for number in list(numbers)[:LOOKBACK]:
-            older = self._get_version(newest.template_id, number)
-            if older is not None and _same(op, older):
-                return older
-        return None
+        same = newest if _same(op, newest) else None
+        if marker_of(newest_raw) == marker:
+            return newest
+        numbers = list(range((newest.number or 1) - 1, floor, -1))[:RECHECK]
+        for number in numbers:
+            raw = self._get_raw(newest.template_id, number)
+            version = self._read(raw) if raw is not None else None
+            if raw is not None and marker_of(raw) == marker and version is not None:
+                return version
+            if same is None and version is not None and _same(op, version):
+                same = version
+        return same
+
+    def _report_twice(self, op: CreateVersion, marker: str, made: RemoteVersion) -> None:
+        """After a publish that followed an unanswered one: if the first was committed after
+        all (beyond what the re-read saw), say so — the apply report lists it."""
+        with self._lock:
+            known = self._latest.get(op.name)
+        floor = (known.number or 0) if known is not None else 0
+        for number in list(range((made.number or 1) - 1, floor, -1))[:RECHECK]:
+            raw = self._get_raw(made.template_id, number)
+            if raw is not None and marker_of(raw) == marker:
+                self.duplicates.append(
+                    f"{op.name}: version {number} and version {made.number} were both made by"
+                    " one publish (the first was committed though unanswered); both hold the"
+                    " file's content"
+                )
+                return
 
     def create_version(self, op: CreateVersion) -> RemoteVersion:
+        marker = secrets.token_hex(8)
         try:
-            body = publish_body(op)
+            body = publish_body(op, marker)
         except Unpublishable as exc:
             raise BackendError(f"{op.name}: cannot be published to PromptLayer: {exc}") from None
         attempts = self.http.retries + 1
+        unanswered = False
         for attempt in range(attempts):
             try:
                 response = self.http.send("POST", PUBLISH, body, retry=False)
@@ -229,8 +297,10 @@ class PromptLayerBackend:
                 if not exc.transient:
                     raise
                 if exc.ambiguous:
+                    unanswered = True
+                    self.http.note(f"{op.name}: {exc}; checking whether it made a version")
                     try:
-                        found = self._committed(op)
+                        found = self._committed(op, marker)
                     except BackendError as check:
                         raise BackendError(
                             f"{exc}; whether it created a version could not be checked"
@@ -246,7 +316,10 @@ class PromptLayerBackend:
                 delay = max(self.http.retry_delay * 2**attempt, exc.retry_after or 0.0)
                 self.http.wait(delay, f"{exc}; no version was created")
                 continue
-            return self._answer(response.content)
+            made = self._answer(response.content)
+            if unanswered:
+                self._report_twice(op, marker, made)
+            return made
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _answer(self, raw: bytes) -> RemoteVersion:

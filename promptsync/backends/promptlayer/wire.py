@@ -335,8 +335,22 @@ def _chat_message(m: Any, fmt: str) -> tuple[dict[str, Any], list[str]]:
     return body, used
 
 
-def publish_body(op: CreateVersion) -> dict[str, Any]:
-    """The body of `POST /rest/prompt-templates` for a create operation."""
+# A custom metadata field (PromptLayer's `Metadata` allows them) holding a token unique to one
+# publish: after an unanswered publish, the version carrying it is this publish's own, however
+# many others were published meanwhile. Not part of any version's identity.
+MARKER = "promptsync_publish"
+
+
+def marker_of(payload: Any) -> str | None:
+    """The publish token a version (a get response) carries, if any."""
+    metadata = payload.get("metadata") if isinstance(payload, dict) else None
+    token = metadata.get(MARKER) if isinstance(metadata, dict) else None
+    return token if isinstance(token, str) else None
+
+
+def publish_body(op: CreateVersion, marker: str | None = None) -> dict[str, Any]:
+    """The body of `POST /rest/prompt-templates` for a create operation (with `marker`: the
+    token that finds this publish again, see MARKER)."""
     c = op.content
     if c.output_schema is not None or c.version_name is not None:
         raise Unpublishable("PromptLayer has no output schema or version name")
@@ -377,6 +391,8 @@ def publish_body(op: CreateVersion) -> dict[str, Any]:
             },
         },
     }
+    if marker is not None:
+        body["prompt_version"]["metadata"][MARKER] = marker
     if op.environments:  # none: the new version is only the latest
         body["release_labels"] = list(op.environments)
     return body

@@ -13,6 +13,7 @@ The planner knows no registry: only the `Capabilities` a backend declares.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -119,12 +120,19 @@ class _TemplatePlan:
     creates: list[tuple[_Group, list[str]]] = field(default_factory=list)
     promotions: dict[str, list[str]] = field(default_factory=dict)  # version id -> envs
     template_id: str | None = None
+    # Older versions no environment serves, newest first (read only for templates that would
+    # otherwise get a new version): an identical one is promoted to instead, as a rollback.
+    history: Sequence[RemoteVersion] = ()
 
     def source_for(self, group: _Group) -> RemoteVersion | None:
         for env in sorted(self.remote, key=_env_key(self.scope)):
             if group.identity.matches(self.remote[env]):
                 return self.remote[env]
-        return None
+        return next((v for v in self.history if group.identity.matches(v)), None)
+
+    def version(self, version_id: str) -> RemoteVersion:
+        """A version this plan promotes to: served by an environment, or from the history."""
+        return next(v for v in [*self.remote.values(), *self.history] if v.version_id == version_id)
 
     def place(self, group: _Group) -> None:
         unsatisfied = [
@@ -247,7 +255,7 @@ def _operations(tp: _TemplatePlan, problems: list[str]) -> list[Operation]:
                 )
             )
     for version_id in sorted(tp.promotions, key=lambda v: _env_key(tp.scope)(tp.promotions[v][0])):
-        target = next(v for v in tp.remote.values() if v.version_id == version_id)
+        target = tp.version(version_id)
         ops.append(
             DeployVersion(
                 name=tp.name,
@@ -330,6 +338,7 @@ def plan_template(
     snapshots: Snapshots,
     scope: Scope,
     problems: list[str] | None = None,
+    history: Sequence[RemoteVersion] = (),
 ) -> tuple[Change | None, list[Unclaimed]]:
     problems = [] if problems is None else problems
     remote = {env: v for env, snap in snapshots.items() if (v := snap.served(name)) is not None}
@@ -339,7 +348,7 @@ def plan_template(
         for env in scope.managed
         if env in remote and env not in claimed
     ]
-    tp = _TemplatePlan(name, remote, scope)
+    tp = _TemplatePlan(name, remote, scope, history=history)
     groups = _groups(sources, scope)
     for group in groups:
         tp.place(group)
@@ -378,6 +387,29 @@ class PlanBody:
     warnings: list[str] = field(default_factory=list)
 
 
+def _look_alikes(orphans: Sequence[str], known: set[str]) -> list[str]:
+    """Remote templates whose names look exactly like a managed one but are spelled with
+    combining characters (a file's name is always composed: see repo.rules.check_label)."""
+    return [
+        f"remote template {name!r} looks like {composed!r}, which the files manage, but is"
+        " spelled with combining characters: it is another template, left alone (rename or"
+        " archive it in the registry)"
+        for name in orphans
+        if (composed := unicodedata.normalize("NFC", name)) != name and composed in known
+    ]
+
+
+def _missing(snapshots: Snapshots, scope: Scope) -> list[str]:
+    """Managed environments the registry does not have (deleted in its UI, say)."""
+    return [
+        f"environment {env!r} does not exist in the registry: it serves nothing, and apply"
+        " refuses the changes that need it until it is created again (or removed from"
+        " promptsync.yaml)"
+        for env in scope.managed
+        if env in scope.acting and env in snapshots and snapshots[env].missing
+    ]
+
+
 def _unreadable(snapshots: Snapshots, known: set[str], scope: Scope) -> list[str]:
     """Warnings about versions promptsync cannot read of templates no file manages, one per
     template (a managed template's unreadable version is drift its change shows)."""
@@ -400,6 +432,7 @@ def build(
     *,
     known_names: set[str],
     in_scope: Callable[[str], bool],
+    history: Mapping[str, Sequence[RemoteVersion]] | None = None,
 ) -> PlanBody:
     """Plan every template in `templates` against the snapshots (env → name → version).
 
@@ -409,11 +442,13 @@ def build(
     create could not be told apart by the registry.
     """
     problems: list[str] = []
-    warnings = _unreadable(snapshots, known_names, scope)
+    warnings = [*_missing(snapshots, scope), *_unreadable(snapshots, known_names, scope)]
     changes: list[Change] = []
     unclaimed: list[Unclaimed] = []
     for name in sorted(templates):
-        change, loose = plan_template(name, templates[name], snapshots, scope, problems)
+        change, loose = plan_template(
+            name, templates[name], snapshots, scope, problems, (history or {}).get(name, ())
+        )
         unclaimed.extend(loose)
         if change is not None:
             changes.append(change)
@@ -433,6 +468,7 @@ def build(
             if n not in known_names and in_scope(n)
         ]
         orphans.sort(key=lambda o: o.name)
+        warnings += _look_alikes([o.name for o in orphans], known_names)
     summary = Summary(
         **change_counts(changes), no_op=len(templates) - len(changes), orphans=len(orphans)
     )

@@ -62,6 +62,7 @@ class Snapshot:
 
     versions: Mapping[str, RemoteVersion] = field(default_factory=dict)
     unreadable: Mapping[str, Unreadable] = field(default_factory=dict)
+    missing: bool = False  # the environment does not exist in the registry (it serves nothing)
 
     def get(self, name: str) -> RemoteVersion | None:
         return self.versions.get(name)
