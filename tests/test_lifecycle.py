@@ -138,20 +138,27 @@ def test_provider_only_change_converges(root: Path, fp: RunningEmulator, run_cli
     assert prod["prompt_templates"][0]["metadata"]["provider"] == "azure"
 
 
-def test_provider_only_change_with_a_declared_description_is_refused_up_front(
+def test_provider_only_change_with_a_declared_description_is_held_back_alone(
     root: Path, fp: RunningEmulator, run_cli: RunCli
 ) -> None:
     extra = "environments: [prod]\nversion_description: Shorter system prompt\n"
     write(root, "bot.yaml", extra=extra)
     converge(run_cli)
     write(root, "bot.yaml", provider="anthropic", extra=extra)
+    write(root, "other.yaml", name="other", extra="environments: [prod]\n")
+    code, out, err = run_cli("plan", "--detailed-exitcode")
+    assert code == 2, err  # the plan is made: the other template is not blocked
+    assert "+ other" in out
+    assert "Held back (apply makes the other changes, then fails):" in out
+    assert "prompts/bot.yaml: bot: differs from version " in out
     fp.stats.reset()
-    code, _, err = run_cli("apply", "--auto-approve")
+    code, out, err = run_cli("apply", "--auto-approve")
     assert code == 1
-    assert err.startswith("error: prompts/bot.yaml: bot: differs from version "), err
+    assert "1 created" in out  # other
+    assert "\nerror: not applied: prompts/bot.yaml: bot: differs from version " in err, err
     assert "only in provider, which the registry does not compare when it deduplicates" in err
     assert "Change version_name or version_description as well" in err
-    assert fp.stats.count("POST") == 0
+    assert fp.stats.count("POST") == 1  # other's create; nothing sent for bot
     # Naming the version makes it distinct, and it converges.
     write(root, "bot.yaml", provider="anthropic", extra=extra + "version_name: v2-anthropic\n")
     assert "1 updated" in converge(run_cli)

@@ -80,11 +80,12 @@ def run_apply(
             console.out(json.dumps({**NO_CHANGES_JSON, "status": status}, indent=2) + "\n")
         elif done.already_applied:
             console.out(ALREADY_APPLIED + "\n")
-        else:
+        elif not done.plan.held_back:
             console.out("No changes. Your prompts match the remote.\n")
-        return 0
-    if text:
+    elif text:
         console.out(report_text(done.report))
     else:
         console.out(json.dumps(done.report.as_json(), indent=2) + "\n")
+    for reason in done.plan.held_back:
+        console.err(f"error: not applied: {reason}")
     return done.exit_code

@@ -106,6 +106,8 @@ def heading(change: Change) -> Line:
 
 
 def summary_line(plan: Plan) -> str:
+    if not plan.changes and plan.held_back:
+        return f"No changes to make; {len(plan.held_back)} held back (see above)."
     if not plan.changes:
         return "No changes. Your prompts match the remote."
     s = plan.summary
@@ -131,6 +133,9 @@ def notices(plan: Plan) -> list[Line]:
             ("dim", f"  ? {u.name}: {u.environment} (version {short(u.version_id)})")
             for u in plan.unclaimed
         )
+    if plan.held_back:
+        lines.append(("plain", "Held back (apply makes the other changes, then fails):"))
+        lines.extend(("breaking", f"  ! {reason}") for reason in plan.held_back)
     if plan.warnings:
         lines.append(("plain", "Warnings:"))
         lines.extend(("breaking", f"  ! {w}") for w in plan.warnings)

@@ -31,6 +31,8 @@ class Deployment:
     def exit_code(self) -> int:
         if self.interrupted:
             return 130
+        if self.plan.held_back:  # the other changes are made; these are not
+            return 1
         return 0 if self.report is None or self.report.ok else 1
 
 

@@ -153,6 +153,7 @@ def make_plan(
         changes=body.changes,
         orphans=body.orphans,
         unclaimed=body.unclaimed,
+        held_back=body.held_back,
         warnings=[
             *body.warnings,
             *_partial(selection, managed),

@@ -54,18 +54,28 @@ class Plan(_Frozen):
     orphans: list[Orphan]
     unclaimed: list[Unclaimed]
     warnings: list[str]
+    held_back: list[str] = Field(
+        default_factory=list,
+        description="Changes the plan cannot make, one line each saying why (apply makes the"
+        " others, then fails); absent when there are none.",
+    )
     impact: Impact | None = Field(
         default=None, description="Evidence from recorded calls (plan --impact); absent without."
     )
 
     @model_serializer(mode="wrap")
-    def _impact_only_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # A plan made without --impact is exactly what it was before impact existed.
+    def _optional_parts_only_when_present(
+        self, handler: SerializerFunctionWrapHandler
+    ) -> dict[str, Any]:
+        # A plan made without --impact (and holding nothing back) is exactly what it was before.
         data: dict[str, Any] = handler(self)
         if data.get("impact") is None:
             data.pop("impact", None)
+        if not data.get("held_back"):
+            data.pop("held_back", None)
         return data
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        """Anything differs from the files: changes to make, or changes held back."""
+        return bool(self.changes or self.held_back)

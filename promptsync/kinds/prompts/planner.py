@@ -385,6 +385,7 @@ class PlanBody:
     unclaimed: list[Unclaimed]
     summary: Summary
     warnings: list[str] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)  # changes the plan cannot make, and why
 
 
 def _look_alikes(orphans: Sequence[str], known: set[str]) -> list[str]:
@@ -438,22 +439,24 @@ def build(
 
     `known_names` are all templates that have files (in scope or not), so that a template
     filtered out of this plan is not mistaken for an orphan. A version promptsync cannot read is
-    drift: compared with nothing, so the files' content replaces it. Raises PlanError when a
-    create could not be told apart by the registry.
+    drift: compared with nothing, so the files' content replaces it. A template whose create the
+    registry could not tell apart from an existing version is held back, with the reason: the
+    others are planned.
     """
-    problems: list[str] = []
+    held_back: list[str] = []
     warnings = [*_missing(snapshots, scope), *_unreadable(snapshots, known_names, scope)]
     changes: list[Change] = []
     unclaimed: list[Unclaimed] = []
     for name in sorted(templates):
+        problems: list[str] = []
         change, loose = plan_template(
             name, templates[name], snapshots, scope, problems, (history or {}).get(name, ())
         )
         unclaimed.extend(loose)
-        if change is not None:
+        if problems:
+            held_back += problems
+        elif change is not None:
             changes.append(change)
-    if problems:
-        raise PlanError(problems)
     latest = snapshots.get(LATEST)
     orphans = []
     if latest is not None:
@@ -472,4 +475,4 @@ def build(
     summary = Summary(
         **change_counts(changes), no_op=len(templates) - len(changes), orphans=len(orphans)
     )
-    return PlanBody(changes, orphans, unclaimed, summary, warnings)
+    return PlanBody(changes, orphans, unclaimed, summary, warnings, held_back)
