@@ -205,6 +205,8 @@ def _set(path: str, value: Any) -> Any:
         (_set("metadata/model", None), "metadata.model is missing"),
         (_set("metadata", None), "metadata.model is missing"),
         (_set("metadata/model/name", ""), "metadata.model.name is empty"),
+        (_set("metadata/model/api_type", "responses"), "api_type is 'responses'"),
+        (_set("metadata/model/base_model", "gpt-4o-mini"), "base_model is set"),
         (_set("version", None), "version is missing"),
         (_set("commit_message", 7), "commit_message is int"),
     ],
