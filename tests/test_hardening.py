@@ -527,13 +527,24 @@ def test_an_environment_the_registry_lacks_is_named_before_any_write(
 ) -> None:
     config = project / "promptsync.yaml"
     config.write_text(config.read_text().replace("[staging, prod]", "[staging, prod, qa]"))
+    # No file claims qa: the plan warns, and the work that does not need qa goes ahead.
+    code, out, err = run_cli("apply", "--auto-approve")
+    assert code == 0, err
+    assert "environment 'qa' does not exist in the registry" in out
+    # A file that claims qa: refused before any write, naming it.
+    agent = project / "prompts" / "weather_agent.yaml"
+    agent.write_text(agent.read_text().replace("temperature: 0", "temperature: 0.4") + "")
+    text = agent.read_text()
+    for line in text.splitlines():
+        if line.startswith("environments:"):
+            agent.write_text(text.replace(line, "environments: [qa]"))
     emulator.stats.reset()
     code, _, err = run_cli("apply", "--auto-approve")
     assert code == 1
     assert err.startswith(
         "error: environment(s) qa do not exist in this Freeplay project; create them in"
-        " Freeplay (or remove them from promptsync.yaml) (GET /api/v2/projects/"
-    )
+        " Freeplay (or remove them from promptsync.yaml) — nothing was changed"
+    ), err
     assert writes(emulator) == 0
 
 

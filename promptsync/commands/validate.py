@@ -30,6 +30,15 @@ def run_validate(config: str | None, fmt: str) -> int:
             "prompts_dir": result.prompts_dir,
             "files": result.files,
             "templates": result.templates,
+            **(
+                {
+                    "datasets_dir": result.datasets.directory,
+                    "datasets": result.datasets.datasets,
+                    "test_cases": result.datasets.cases,
+                }
+                if result.datasets is not None
+                else {}
+            ),
             "errors": [_issue_json(i) for i in errors],
             "warnings": [_issue_json(i) for i in result.issues if i.severity == "warning"],
         }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from promptsync.errors import PromptsyncError
+from promptsync.errors import Issue, LoadError, PromptsyncError
+from promptsync.kinds.datasets.desired import LoadedDatasets
+from promptsync.kinds.datasets.load import check_datasets
 from promptsync.kinds.prompts.desired import LoadedPrompts, PromptSource
 from promptsync.kinds.prompts.load import load_prompts, name_in_file
 from promptsync.kinds.prompts.remote import LATEST
@@ -28,6 +30,7 @@ class Selection:
 class Project:
     settings: Settings
     loaded: LoadedPrompts
+    datasets: LoadedDatasets = field(default_factory=LoadedDatasets)
 
     @cached_property
     def managed(self) -> list[str]:
@@ -59,15 +62,22 @@ def check_started(settings: Settings, cwd: Path) -> None:
 
 
 def load_project(settings: Settings) -> Project:
-    return Project(
-        settings,
-        load_prompts(
-            settings.prompts_dir,
-            settings.config.environments,
-            root=settings.root,
-            backend=settings.config.backend,
-        ),
-    )
+    """Every prompt file and dataset file, checked; raises LoadError listing the problems of
+    both at once."""
+    backend = settings.config.backend
+    issues: list[Issue] = []
+    prompts: LoadedPrompts | None = None
+    try:
+        prompts = load_prompts(
+            settings.prompts_dir, settings.config.environments, root=settings.root, backend=backend
+        )
+    except LoadError as exc:
+        issues += exc.issues
+    sources, dataset_issues = check_datasets(settings.datasets_dir, settings.root, backend)
+    if issues or any(i.severity == "error" for i in dataset_issues):
+        raise LoadError(sorted([*issues, *dataset_issues]))
+    assert prompts is not None
+    return Project(settings, prompts, LoadedDatasets(tuple(sources), tuple(dataset_issues)))
 
 
 def acting_environments(managed: Sequence[str], chosen: Sequence[str]) -> list[str]:

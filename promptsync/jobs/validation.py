@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from promptsync.errors import Issue, LoadError
+from promptsync.kinds.datasets.load import check_datasets
 from promptsync.kinds.prompts.load import check_prompts, display_path
 from promptsync.repo.config_load import quick_config
 from promptsync.repo.registries import REGISTRIES
@@ -25,6 +26,7 @@ class Where:
     prompts_dir: Path
     managed: list[str] | None
     backend: str
+    datasets_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,35 @@ class Validation:
     templates: int
     issues: list[Issue]
     prompts_dir: str  # as shown to the user
+    datasets: DatasetCount | None = None  # None: no datasets directory
 
     @property
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == "error"]
 
     def summary(self) -> str:
-        return f"{self.prompts_dir}: {self.files} file(s), {self.templates} template(s) valid."
+        text = f"{self.prompts_dir}: {self.files} file(s), {self.templates} template(s) valid."
+        if self.datasets is not None:
+            d = self.datasets
+            text += f"\n{d.directory}: {d.datasets} dataset(s), {d.cases} test case(s) valid."
+        return text
+
+
+@dataclass(frozen=True)
+class DatasetCount:
+    directory: str  # as shown to the user
+    datasets: int
+    cases: int
+
+
+def _datasets(where: Where) -> tuple[DatasetCount | None, list[Issue]]:
+    directory = where.datasets_dir or where.root / "datasets"
+    if not directory.is_dir():
+        return None, []
+    sources, issues = check_datasets(directory, where.root, where.backend)
+    valid = not any(i.severity == "error" for i in issues)
+    cases = sum(len(s.cases) for s in sources) if valid else 0
+    return DatasetCount(display_path(directory), len(sources) if valid else 0, cases), issues
 
 
 def _quick_where(config: str | None, environ: Mapping[str, str], cwd: Path) -> Where | None:
@@ -72,7 +96,8 @@ def _quick_where(config: str | None, environ: Mapping[str, str], cwd: Path) -> W
             return None
     root = path.parent if path else cwd
     environments: list[str] | None = data.get("environments")
-    return Where(root, root / data.get("prompts_dir", "prompts"), environments, backend)
+    prompts = root / data.get("prompts_dir", "prompts")
+    return Where(root, prompts, environments, backend, root / data.get("datasets_dir", "datasets"))
 
 
 def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Validation:
@@ -84,16 +109,20 @@ def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Valid
         except LoadError as exc:
             return Validation(0, 0, exc.issues, "prompts")
         c = settings.config
-        where = Where(settings.root, settings.prompts_dir, c.environments, c.backend)
+        where = Where(
+            settings.root, settings.prompts_dir, c.environments, c.backend, settings.datasets_dir
+        )
     shown = display_path(where.prompts_dir)
+    datasets, dataset_issues = _datasets(where)
     try:
         checked = check_prompts(where.prompts_dir, where.managed, where.root, where.backend)
     except LoadError as exc:
-        return Validation(0, 0, exc.issues, shown)
+        return Validation(0, 0, sorted([*exc.issues, *dataset_issues]), shown, datasets)
     valid = checked.valid
     return Validation(
         checked.files if valid else 0,
         checked.templates if valid else 0,
-        list(checked.issues),
+        sorted([*checked.issues, *dataset_issues]),
         shown,
+        datasets,
     )

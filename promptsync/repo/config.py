@@ -97,6 +97,11 @@ class Config(StrictModel):
         " root (default https://api.promptlayer.com).",
     )
     prompts_dir: str = Field(default="prompts", min_length=1)
+    datasets_dir: str = Field(
+        default="datasets",
+        min_length=1,
+        description="Where the dataset files are (docs/datasets.md); none managed when absent.",
+    )
     environments: Annotated[
         list[ManagedEnvironment] | None, AfterValidator(unique_environments)
     ] = Field(

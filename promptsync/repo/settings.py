@@ -39,6 +39,10 @@ class Settings:
     def root(self) -> Path:
         return self.config_path.parent if self.config_path else Path.cwd()
 
+    @property
+    def datasets_dir(self) -> Path:
+        return self.root / self.config.datasets_dir
+
     def require_project_id(self) -> str:
         if not self.project_id:
             raise PromptsyncError(

@@ -19,7 +19,9 @@ from promptsync.repo.rules import (
     check_project_id,
 )
 
-CONFIG_KEYS = frozenset({"backend", "project_id", "api_url", "prompts_dir", "environments"})
+CONFIG_KEYS = frozenset(
+    {"backend", "project_id", "api_url", "prompts_dir", "datasets_dir", "environments"}
+)
 
 
 def passes(check: Callable[[str], str], value: str) -> bool:
@@ -73,5 +75,6 @@ def config_ok(data: Any) -> bool:
         and (project_id is None or (text_ok(project_id) and passes(check_project_id, project_id)))
         and (api_url is None or (text_ok(api_url) and passes(check_api_url, api_url)))
         and text_ok(data.get("prompts_dir", "prompts"), 1)
+        and text_ok(data.get("datasets_dir", "datasets"), 1)
         and environments_ok(data.get("environments"))
     )
