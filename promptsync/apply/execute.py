@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from promptsync.errors import PromptsyncError
+from promptsync.kinds.datasets.changes import DatasetOperation
 from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion, Operation
 from promptsync.kinds.prompts.identity import short
 from promptsync.kinds.prompts.remote import LATEST, RemoteVersion
@@ -26,9 +27,12 @@ if TYPE_CHECKING:
 OpOutcome = Literal["succeeded", "failed", "skipped"]
 
 
+AnyOperation = Operation | DatasetOperation
+
+
 @dataclass
 class OpResult:
-    operation: Operation
+    operation: AnyOperation
     outcome: OpOutcome = "skipped"
     version_id: str | None = None
     template_id: str | None = None
@@ -73,6 +77,9 @@ class Progress:
 
     def report(self, result: OpResult) -> None:
         op = result.operation
+        if not isinstance(op, CreateVersion | DeployVersion):
+            self._line(op.name, dataset_progress(result))
+            return
         envs = ", ".join(op.environments) or LATEST
         create = isinstance(op, CreateVersion)
         if result.outcome == "succeeded":
@@ -86,9 +93,12 @@ class Progress:
             text = f"FAILED ({'create version' if create else 'move'} → {envs}): {result.error}"
         else:
             text = f"skipped ({result.error})"
+        self._line(op.name, text)
+
+    def _line(self, name: str, text: str) -> None:
         with self._lock:
             self.done += 1
-            self.emit(f"[{self.done}/{self.total}] {op.name}: {text}")
+            self.emit(f"[{self.done}/{self.total}] {name}: {text}")
 
 
 @dataclass
@@ -125,13 +135,15 @@ class _Run:
         self.backend.deploy(op, template_id, version_id)
         result.version_id, result.template_id = version_id, template_id
 
-    def run(self, result: OpResult) -> None:
+    def run(self, result: OpResult, dataset_id: str | None = None) -> None:
         op = result.operation
         try:
             if isinstance(op, CreateVersion):
                 self.create(op, result)
-            else:
+            elif isinstance(op, DeployVersion):
                 self.deploy(op, result)
+            else:
+                result.template_id = self.backend.run_dataset(op, dataset_id)
             result.outcome = "succeeded"
         except PromptsyncError as exc:
             result.outcome, result.error = "failed", str(exc)
@@ -143,7 +155,7 @@ class _Run:
 def _known_versions(plan: Plan) -> frozenset[str]:
     return frozenset(
         ref.version_id
-        for change in plan.changes
+        for change in plan.template_changes
         for env in change.environments.values()
         for ref in (env.before, env.after)
         if ref is not None and ref.version_id is not None
@@ -164,24 +176,28 @@ def execute(
     progress = Progress(len(results), emit)
     stop = stop or threading.Event()
     run = _Run(backend, _known_versions(plan))
-    creates: dict[str, list[OpResult]] = {}
+    # First phase: each template's creates, and each dataset's operations, in plan order.
+    creates: dict[tuple[str, str], list[OpResult]] = {}
     for r in results:
-        if isinstance(r.operation, CreateVersion):
-            creates.setdefault(r.operation.name, []).append(r)
+        if not isinstance(r.operation, DeployVersion):
+            creates.setdefault((r.operation.kind, r.operation.name), []).append(r)
 
     def create_all(chain: list[OpResult]) -> None:
+        dataset_id: str | None = None  # what a dataset's create made, for its next operations
         for i, result in enumerate(chain):
             if stop.is_set():
                 result.error = "interrupted"
             elif i and chain[i - 1].outcome != "succeeded":
-                # The order of a template's creates decides what latest serves: stop here.
+                # The order of a template's creates decides what latest serves; a dataset's
+                # cases need the dataset: stop here.
                 result.error = "an earlier operation of this template did not succeed"
             else:
-                run.run(result)
+                run.run(result, dataset_id)
+                dataset_id = result.template_id
             progress.report(result)
 
     def deploy(result: OpResult) -> None:
-        chain = creates.get(result.operation.name, [])
+        chain = creates.get((result.operation.kind, result.operation.name), [])
         if stop.is_set():
             result.error = "interrupted"
         elif any(c.outcome != "succeeded" for c in chain):
@@ -197,3 +213,23 @@ def execute(
         list(pool.map(create_all, creates.values()))
         list(pool.map(deploy, deploys))
     return results, stop.is_set()
+
+
+def dataset_progress(result: OpResult) -> str:
+    """A dataset operation's progress line."""
+    op = result.operation
+    if result.outcome == "failed":
+        return f"FAILED ({op.op.replace('_', ' ')}): {result.error}"
+    if result.outcome != "succeeded":
+        return f"skipped ({result.error})"
+    cases = getattr(op, "cases", None)
+    removed = getattr(op, "test_case_ids", None)
+    if op.op == "add_test_cases" and cases is not None:
+        return f"added {len(cases)} test case(s)"
+    if op.op == "delete_test_cases" and removed is not None:
+        return f"removed {len(removed)} test case(s)"
+    if op.op == "publish_dataset_version" and cases is not None:
+        return f"published a version with {len(cases)} test case(s)"
+    return {"create_dataset": "created the dataset", "update_dataset": "updated the dataset"}.get(
+        op.op, op.op
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from promptsync.apply.execute import OpResult, execute
-from promptsync.apply.verify import Mismatch, duplicates, verify
+from promptsync.apply.verify import Mismatch, duplicates, verify, verify_datasets
 from promptsync.errors import PromptsyncError
 from promptsync.kinds.prompts.remote import LATEST
 from promptsync.plan.models import FORMAT_VERSION, Plan, change_counts
@@ -35,15 +35,20 @@ class Report:
         return not (self.failed or self.mismatches or self.interrupted or self.unverified)
 
     def counts(self) -> dict[str, int]:
-        done = {r.operation.name for r in self.results}
-        done -= {r.operation.name for r in self.failed}
-        counts = change_counts([c for c in self.plan.changes if c.name in done])
-        return {
+        done = {(r.operation.kind, r.operation.name) for r in self.results}
+        done -= {(r.operation.kind, r.operation.name) for r in self.failed}
+        counts = change_counts([c for c in self.plan.template_changes if (c.kind, c.name) in done])
+        found = {
             "created": counts["create"],
             "updated": counts["update"],
             "promoted": counts["promote"],
             "failed_operations": len([r for r in self.results if r.outcome == "failed"]),
         }
+        if self.plan.dataset_changes:
+            datasets = [c for c in self.plan.dataset_changes if (c.kind, c.name) in done]
+            found["datasets_created"] = sum(c.action == "create" for c in datasets)
+            found["datasets_updated"] = sum(c.action == "update" for c in datasets)
+        return found
 
     def partly_done(self) -> list[str]:
         """Templates some of whose operations succeeded and some did not (counted nowhere)."""
@@ -66,7 +71,7 @@ class Report:
                     "op": r.operation.op,
                     "kind": r.operation.kind,
                     "name": r.operation.name,
-                    "environments": r.operation.environments,
+                    "environments": getattr(r.operation, "environments", []),
                     "outcome": r.outcome,
                     "template_id": r.template_id,
                     "version_id": r.version_id,
@@ -105,7 +110,10 @@ def apply_plan(
     # Only the environments the operations act on: one deleted in the registry blocks the
     # changes that need it, not a plan that leaves it alone (plan --env).
     targets = {
-        env for change in plan.changes for op in change.operations for env in op.environments
+        env
+        for change in plan.template_changes
+        for op in change.operations
+        for env in op.environments
     }
     backend.preflight([env for env in plan.environments if env in targets])
     results, interrupted = execute(plan, backend, parallelism=parallelism, emit=emit, stop=stop)
@@ -117,6 +125,9 @@ def apply_plan(
             after = backend.read([LATEST, *plan.environments])
             mismatches = verify(plan, after, results)
             twice = duplicates(plan, after, results)
+            if plan.dataset_changes:
+                names = [c.name for c in plan.dataset_changes]
+                mismatches += verify_datasets(plan, backend.read_datasets(names))
         except PromptsyncError as exc:  # the operations' outcomes are still worth reporting
             unverified = str(exc)
     return Report(plan, results, mismatches, interrupted, unverified, [*twice, *backend.duplicates])

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from promptsync.apply.verify import verify
+from promptsync.apply.verify import verify, verify_datasets
 from promptsync.errors import PromptsyncError
+from promptsync.kinds.datasets.identity import fingerprint as dataset_fingerprint
 from promptsync.kinds.prompts.changes import DeployVersion
 from promptsync.kinds.prompts.identity import fingerprint
 from promptsync.kinds.prompts.remote import Snapshots
@@ -46,6 +47,12 @@ def check_saved_plan(plan: Plan, settings: Settings, backend: Backend) -> bool:
     envs = list(plan.remote_fingerprint)
     current = backend.read(envs)
     changed = [env for env in envs if fingerprint(current[env]) != plan.remote_fingerprint[env]]
+    names = [c.name for c in plan.dataset_changes]
+    datasets = backend.read_datasets(names) if names else None
+    if datasets is not None and dataset_fingerprint(datasets.datasets, names) != (
+        plan.dataset_fingerprint
+    ):
+        changed.append(f"dataset(s) {', '.join(names)}")
     if not changed:
         problems = unsupported_deploys(plan, current)
         if problems:
@@ -54,7 +61,9 @@ def check_saved_plan(plan: Plan, settings: Settings, backend: Backend) -> bool:
                 + "; ".join(problems[:3])
             )
         return True
-    if plan.changes and not verify(plan, current):
+    served = not verify(plan, current)
+    applied = served and (datasets is None or not verify_datasets(plan, datasets))
+    if plan.changes and applied:
         return False
     raise PromptsyncError(
         f"Saved plan is stale: {', '.join(changed)} changed since the plan was made."
@@ -67,7 +76,7 @@ def unsupported_deploys(plan: Plan, current: Snapshots) -> list[str]:
     served, or an environment listed without a change shown for it that does not already serve
     the version (an environment added to the operation by hand)."""
     problems = []
-    for change in plan.changes:
+    for change in plan.template_changes:
         for op in change.operations:
             if not isinstance(op, DeployVersion) or op.version_id is None:
                 continue

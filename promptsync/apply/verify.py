@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from promptsync.apply.execute import OpResult
+from promptsync.kinds.datasets.remote import RemoteDatasets
 from promptsync.kinds.prompts.changes import CreateVersion
 from promptsync.kinds.prompts.identity import short
 from promptsync.kinds.prompts.remote import LATEST, Snapshots
@@ -31,7 +32,7 @@ def verify(plan: Plan, remote: Snapshots, results: Iterable[OpResult] = ()) -> l
         if isinstance(r.operation, CreateVersion) and r.outcome == "succeeded"
     }
     found: list[Mismatch] = []
-    for change in plan.changes:
+    for change in plan.template_changes:
         for env, expected in change.environments.items():
             snapshot = remote.get(env)
             served = snapshot.get(change.name) if snapshot is not None else None
@@ -90,4 +91,27 @@ def duplicates(plan: Plan, remote: Snapshots, results: Iterable[OpResult]) -> li
                     " time (a concurrency group)"
                 )
                 break
+    return found
+
+
+def verify_datasets(plan: Plan, remote: RemoteDatasets) -> list[Mismatch]:
+    """Every dataset a change touches must now hold exactly the file's test cases."""
+    found = []
+    for change in plan.dataset_changes:
+        held = remote.datasets.get(change.name)
+        if held is None:
+            found.append(Mismatch(change.name, "dataset", "does not exist"))
+            continue
+        cases = sorted(c.hash for c in held.cases)
+        if cases != change.after_hashes:
+            missing = len(set(change.after_hashes) - set(cases))
+            extra = len(cases) - len(change.after_hashes) + missing
+            found.append(
+                Mismatch(
+                    change.name,
+                    "dataset",
+                    f"holds {len(cases)} test case(s), expected {len(change.after_hashes)}"
+                    f" ({missing} missing, {extra} not in the file)",
+                )
+            )
     return found

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from promptsync.backends.http import BackendError
 from promptsync.impact.traffic import CallSampler
+from promptsync.kinds.datasets.changes import DatasetOperation
+from promptsync.kinds.datasets.remote import RemoteDatasets
 from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
 from promptsync.kinds.prompts.remote import Capabilities, RemoteVersion, Snapshot
 from promptsync.plan.models import BackendRef
@@ -45,6 +47,18 @@ class Backend(Protocol):
     def history(self, name: str, template_id: str) -> list[RemoteVersion]:
         """The template's versions, newest first (bounded), readable ones only: what a plan
         that would otherwise create a version looks through for an identical one."""
+
+    # Datasets: True where a change is a new immutable version (PromptLayer), False where test
+    # cases are added and deleted in place (Freeplay).
+    dataset_versions: bool
+
+    def read_datasets(self, names: Sequence[str]) -> RemoteDatasets:
+        """The managed datasets (and the names of the others): one list of datasets, then one
+        test-case listing per managed dataset, by pages."""
+
+    def run_dataset(self, op: DatasetOperation, dataset_id: str | None) -> str | None:
+        """One dataset operation (never a duplicate test case: an ambiguous failure is checked
+        before anything is sent again); returns the dataset's id, known or made."""
 
     def preflight(self, environments: Sequence[str]) -> None:
         """Raise BackendError naming any environment the registry does not have."""

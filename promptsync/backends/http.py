@@ -210,6 +210,37 @@ class HttpSession:
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def write(
+        self, method: str, path: str, body: Any, remaining: Callable[[], Any | None]
+    ) -> httpx.Response | None:
+        """A write that must not be done twice: each attempt is sent once; after a failure that
+        may have been committed, `remaining()` re-reads the registry and says what is left to
+        send (None: nothing, it was done), and only that is sent again. Returns the last
+        response, or None when the re-read found the write done."""
+        attempts = self.retries + 1
+        for attempt in range(attempts):
+            try:
+                return self.send(method, path, body, retry=False)
+            except BackendError as exc:
+                if not exc.transient:
+                    raise
+                if exc.ambiguous:
+                    self.note(f"{exc}; checking whether it was done")
+                    try:
+                        body = remaining()
+                    except BackendError as check:
+                        raise BackendError(
+                            f"{exc}; whether it was done could not be checked ({check}); run"
+                            " apply again: it re-reads before it writes"
+                        ) from None
+                    if body is None:
+                        return None
+                if attempt + 1 == attempts:
+                    raise BackendError(f"{exc} (after {attempts} attempts)", exc.status) from None
+                delay = max(self.retry_delay * 2**attempt, exc.retry_after or 0.0)
+                self.wait(delay, f"{exc}; not done")
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def note(self, what: str) -> None:
         """Report something worth a line in the verbose log (to `on_retry`)."""
         if self._on_retry:

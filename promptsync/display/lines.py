@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from promptsync.display.impact import affected_lines, pair_lines
 from promptsync.impact.models import Impact
+from promptsync.kinds.common import Orphan
+from promptsync.kinds.datasets.changes import DatasetOrphan
 from promptsync.kinds.prompts.changes import Change, EnvironmentChange, FieldDiff
 from promptsync.kinds.prompts.identity import short
 from promptsync.kinds.prompts.remote import LATEST
@@ -109,23 +111,38 @@ def summary_line(plan: Plan) -> str:
     if not plan.changes and plan.held_back:
         return f"No changes to make; {len(plan.held_back)} held back (see above)."
     if not plan.changes:
-        return "No changes. Your prompts match the remote."
+        what = "prompts and datasets" if plan.dataset_summary is not None else "prompts"
+        return f"No changes. Your {what} match the remote."
     s = plan.summary
-    return (
+    line = (
         f"Plan: {s.create} to create, {s.update} to update, {s.promote} to promote,"
         f" {s.breaking} breaking."
     )
+    d = plan.dataset_summary
+    if d is not None and plan.dataset_changes:
+        line += (
+            f" Datasets: {d.create} to create, {d.update} to update (test cases:"
+            f" +{d.cases_added} -{d.cases_removed} ~{d.cases_changed})."
+        )
+    return line
 
 
 def notices(plan: Plan) -> list[Line]:
     lines: list[Line] = []
-    if plan.orphans:
+    templates = [o for o in plan.orphans if isinstance(o, Orphan)]
+    datasets = [o for o in plan.orphans if isinstance(o, DatasetOrphan)]
+    if templates:
         lines.append(
             ("plain", "Orphans (remote templates with no file; promptsync never deletes):")
         )
         lines.extend(
             ("dim", f"  ? {o.name} (version {short(o.version_id or '') or 'unknown'})")
-            for o in plan.orphans
+            for o in templates
+        )
+    if datasets:
+        lines.append(("plain", "Orphans (remote datasets with no file; promptsync never deletes):"))
+        lines.extend(
+            ("dim", f"  ? {o.name} (dataset {o.dataset_id or 'unknown'})") for o in datasets
         )
     if plan.unclaimed:
         lines.append(("plain", "Unclaimed environments (served remotely, claimed by no file):"))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import jinja2
 
+from promptsync.display import datasets
 from promptsync.display.impact import impact_note
 from promptsync.display.lines import SYMBOL, change_body, heading, summary_line, visible
 from promptsync.impact.models import Impact
+from promptsync.kinds.datasets.changes import DatasetChange
 from promptsync.kinds.prompts.changes import Change
 from promptsync.plan.models import Plan
 
@@ -30,8 +32,12 @@ _env.filters["html"] = lambda s: (
 )
 
 
-def _body(change: Change, impact: Impact | None = None) -> str:
-    lines = [heading(change)[1], *("    " + text for _, text in change_body(change, impact))]
+def _body(change: Change | DatasetChange, impact: Impact | None = None) -> str:
+    if isinstance(change, DatasetChange):
+        head, body = datasets.heading(change), datasets.body(change)
+    else:
+        head, body = heading(change), change_body(change, impact)
+    lines = [head[1], *("    " + text for _, text in body)]
     lines = [visible(line) for line in lines]
     # A fence inside the diff would end the code block early.
     return "\n".join(lines).replace("```", "`\u200b``")
@@ -46,7 +52,7 @@ def _breaking_note(plan: Plan) -> str:
 
 def plan_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> str:
     """Markdown that stays under `limit` characters: details are dropped from the end first."""
-    bodies = {c.name: _body(c, plan.impact) for c in plan.changes}
+    bodies = {f"{c.kind}:{c.name}": _body(c, plan.impact) for c in plan.changes}
     shown = list(plan.changes)
     while True:
         text = _env.get_template("plan.md.j2").render(
@@ -65,7 +71,8 @@ def plan_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> 
         # Drop enough details at once to converge quickly on huge plans.
         excess = len(text) - limit
         while shown and excess > 0:
-            excess -= len(bodies[shown.pop().name]) + 100
+            dropped = shown.pop()
+            excess -= len(bodies[f"{dropped.kind}:{dropped.name}"]) + 100
     if len(text) > limit:  # the table alone is too long: cut it with a visible notice
         notice = "\n\n> **Truncated** to stay under GitHub's 65,536-character limit.\n"
         text = text[: limit - len(notice)] + notice

@@ -9,6 +9,8 @@ from promptsync.display.lines import visible
 def report_text(report: Report) -> str:
     c = report.counts()
     done = f"{c['created']} created, {c['updated']} updated, {c['promoted']} promoted"
+    if "datasets_created" in c:
+        done += f"; datasets: {c['datasets_created']} created, {c['datasets_updated']} updated"
     warnings = [f"warning: {d}" for d in report.duplicates]
     if report.ok:
         return "".join(visible(w) + "\n" for w in warnings) + (

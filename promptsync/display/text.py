@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from promptsync.display import datasets
 from promptsync.display.impact import impact_note
 from promptsync.display.lines import (
     LEGEND,
@@ -14,6 +15,7 @@ from promptsync.display.lines import (
     summary_line,
     visible,
 )
+from promptsync.kinds.datasets.changes import DatasetChange
 from promptsync.plan.models import Plan
 
 _COLORS = {
@@ -41,8 +43,12 @@ def plan_text(plan: Plan, *, color: bool = False) -> str:
     if plan.changes:
         out += [_paint(("dim", LEGEND), color), ""]
     for change in plan.changes:
-        out.append(_paint(heading(change), color))
-        out.extend("    " + _paint(line, color) for line in change_body(change, plan.impact))
+        if isinstance(change, DatasetChange):
+            head, lines = datasets.heading(change), datasets.body(change)
+        else:
+            head, lines = heading(change), change_body(change, plan.impact)
+        out.append(_paint(head, color))
+        out.extend("    " + _paint(line, color) for line in lines)
         out.append("")
     note = impact_note(plan)
     extra = notices(plan) + ([("plain", note)] if note else [])

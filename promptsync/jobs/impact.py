@@ -44,7 +44,7 @@ def with_impact(
     days = options.days or config.days
     limit = options.sample or config.sample
     since = now - timedelta(days=days)
-    found = targets(plan.changes, plan.environments, snapshots)
+    found = targets(plan.template_changes, plan.environments, snapshots)
     pairs: list[PairImpact] = []
     note = None
     if sampler is None:

@@ -22,11 +22,15 @@ from promptsync.jobs.project import (
     Project,
     Selection,
     acting_environments,
+    changed_files,
     check_started,
+    datasets_in_scope,
     load_project,
     matches,
     template_filter,
 )
+from promptsync.kinds.datasets.identity import fingerprint as dataset_fingerprint
+from promptsync.kinds.datasets.planner import plan_datasets
 from promptsync.kinds.prompts.identity import fingerprint
 from promptsync.kinds.prompts.planner import PlanBody, Scope, build
 from promptsync.kinds.prompts.remote import LATEST, RemoteVersion, Snapshot, Snapshots
@@ -98,7 +102,14 @@ def make_plan(
     acting = acting_environments(managed, selection.environments)
     reading = early or background(lambda: backend.read([*managed, LATEST]))
     # The local work, while the registry answers.
-    in_scope = template_filter(project, selection)
+    changed = changed_files(project, selection)
+    in_scope = template_filter(project, selection, changed)
+    datasets = datasets_in_scope(project, selection, changed)
+    dataset_reading = (
+        background(lambda: backend.read_datasets([s.name for s in datasets]))
+        if datasets is not None
+        else None
+    )
     templates = {
         name: sources
         for name, sources in project.loaded.templates.items()
@@ -142,6 +153,11 @@ def make_plan(
     wanting = _would_create(body, snapshots)
     if wanting:  # one version listing per template that would get a new version
         body = plan_with(_histories(backend, wanting))
+    data = None
+    if datasets is not None and dataset_reading is not None:
+        remote = dataset_reading.result()
+        data = plan_datasets(datasets, remote, versioned=backend.dataset_versions)
+        changed_names = [c.name for c in data.changes]
     plan = Plan(
         promptsync_version=__version__,
         created_at=created_at,
@@ -150,15 +166,20 @@ def make_plan(
         environments=managed,
         remote_fingerprint={env: fingerprint(snapshots[env]) for env in [LATEST, *managed]},
         summary=body.summary,
-        changes=body.changes,
-        orphans=body.orphans,
+        changes=[*body.changes, *(data.changes if data else [])],
+        orphans=[*body.orphans, *(data.orphans if data else [])],
         unclaimed=body.unclaimed,
         held_back=body.held_back,
         warnings=[
             *body.warnings,
             *_partial(selection, managed),
             *(str(w) for w in project.loaded.warnings),
+            *(str(w) for w in project.datasets.warnings),
         ],
+        dataset_summary=data.summary if data else None,
+        dataset_fingerprint=dataset_fingerprint(remote.datasets, changed_names)
+        if data and data.changes
+        else None,
     )
     if impact is None:
         return plan

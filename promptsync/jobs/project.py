@@ -7,14 +7,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptsync.errors import Issue, LoadError, PromptsyncError
-from promptsync.kinds.datasets.desired import LoadedDatasets
+from promptsync.kinds.datasets.desired import DatasetSource, LoadedDatasets
 from promptsync.kinds.datasets.load import check_datasets
 from promptsync.kinds.prompts.desired import LoadedPrompts, PromptSource
 from promptsync.kinds.prompts.load import load_prompts, name_in_file
 from promptsync.kinds.prompts.remote import LATEST
 from promptsync.repo.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from promptsync.repo.gitdiff import ChangedFiles
 
 
 @dataclass(frozen=True)
@@ -97,14 +101,11 @@ def matches(name: str, patterns: Sequence[str]) -> bool:
 
 
 def template_filter(
-    project: Project, selection: Selection
+    project: Project, selection: Selection, changed: ChangedFiles | None = None
 ) -> Callable[[str, Sequence[PromptSource]], bool]:
     """(template name, its files) → in scope? From --template globs and --changed-since."""
-    changed = None
-    if selection.changed_since:
-        from promptsync.repo.gitdiff import changed_since  # GitPython only when asked for
-
-        changed = changed_since(project.settings.root, selection.changed_since, name_in_file)
+    if changed is None:
+        changed = changed_files(project, selection)
 
     def in_scope(name: str, files: Sequence[PromptSource]) -> bool:
         if not matches(name, selection.templates):
@@ -116,3 +117,30 @@ def template_filter(
         )
 
     return in_scope
+
+
+def changed_files(project: Project, selection: Selection) -> ChangedFiles | None:
+    """The files --changed-since names (None without it)."""
+    if not selection.changed_since:
+        return None
+    from promptsync.repo.gitdiff import changed_since  # GitPython only when asked for
+
+    return changed_since(project.settings.root, selection.changed_since, name_in_file)
+
+
+def datasets_in_scope(
+    project: Project, selection: Selection, changed: ChangedFiles | None
+) -> list[DatasetSource] | None:
+    """The dataset files a plan compares; None when datasets are out of it: there is no
+    datasets directory, or the plan is limited to templates (--template)."""
+    if selection.templates or not project.settings.datasets_dir.is_dir():
+        return None
+    sources = list(project.datasets.sources)
+    if changed is None:
+        return sources
+    return [s for s in sources if s.name in changed.removed_names or _touched(s, changed)]
+
+
+def _touched(source: DatasetSource, changed: ChangedFiles) -> bool:
+    places = {source.path, *(p.rsplit(":", 1)[0] for p in source.case_places)}
+    return any(Path(p).resolve() in changed.paths for p in places)

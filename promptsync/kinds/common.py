@@ -8,8 +8,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The kinds of resource a plan manages, as named in Plan JSON.
-ResourceKind = Literal["prompt_template"]
+# The kinds of resource a plan manages, as named in Plan JSON: each kind's changes, operations and
+# orphans carry theirs (a Literal of its own name), which is what the Plan's unions discriminate on.
+PromptKind = Literal["prompt_template"]
 Action = Literal["create", "update", "promote"]
 
 
@@ -18,7 +19,7 @@ class Frozen(BaseModel):
 
 
 class Orphan(Frozen):
-    kind: ResourceKind = "prompt_template"
+    kind: PromptKind = "prompt_template"
     name: str
     template_id: str | None = Field(description="null when the registry's answer lacked it.")
     version_id: str | None

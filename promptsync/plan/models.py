@@ -7,13 +7,14 @@ resource kind brings its own changes and operations (`promptsync.kinds`); this i
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from promptsync.impact.models import Impact
 from promptsync.kinds.common import Frozen as _Frozen
 from promptsync.kinds.common import Orphan, Summary, change_counts
+from promptsync.kinds.datasets.changes import DatasetChange, DatasetOrphan, DatasetSummary
 from promptsync.kinds.prompts.changes import Change, Unclaimed
 from promptsync.repo.config import SCHEMA_BASE
 from promptsync.repo.gitinfo import GitInfo
@@ -21,6 +22,9 @@ from promptsync.repo.gitinfo import GitInfo
 __all__ = ["FORMAT_VERSION", "BackendRef", "Plan", "Summary", "change_counts"]
 
 FORMAT_VERSION = "2"
+# Every kind's changes and orphans, in one list each, told apart by `kind`.
+AnyChange = Annotated[Change | DatasetChange, Field(discriminator="kind")]
+AnyOrphan = Annotated[Orphan | DatasetOrphan, Field(discriminator="kind")]
 
 
 class BackendRef(_Frozen):
@@ -49,11 +53,18 @@ class Plan(_Frozen):
     git: GitInfo | None
     environments: list[str] = Field(description="Managed environments, in order.")
     remote_fingerprint: dict[str, str]
-    summary: Summary
-    changes: list[Change]
-    orphans: list[Orphan]
+    summary: Summary = Field(description="Prompt templates (datasets: `dataset_summary`).")
+    changes: list[AnyChange]
+    orphans: list[AnyOrphan]
     unclaimed: list[Unclaimed]
     warnings: list[str]
+    dataset_summary: DatasetSummary | None = Field(
+        default=None, description="Datasets, when the project has a datasets directory."
+    )
+    dataset_fingerprint: str | None = Field(
+        default=None,
+        description="A hash of everything the managed datasets held remotely (the stale check).",
+    )
     held_back: list[str] = Field(
         default_factory=list,
         description="Changes the plan cannot make, one line each saying why (apply makes the"
@@ -73,7 +84,18 @@ class Plan(_Frozen):
             data.pop("impact", None)
         if not data.get("held_back"):
             data.pop("held_back", None)
+        for key in ("dataset_summary", "dataset_fingerprint"):
+            if data.get(key) is None:
+                data.pop(key, None)
         return data
+
+    @property
+    def template_changes(self) -> list[Change]:
+        return [c for c in self.changes if isinstance(c, Change)]
+
+    @property
+    def dataset_changes(self) -> list[DatasetChange]:
+        return [c for c in self.changes if isinstance(c, DatasetChange)]
 
     @property
     def has_changes(self) -> bool:

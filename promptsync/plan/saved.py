@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from promptsync.errors import PromptsyncError
+from promptsync.kinds.datasets.identity import case_hash
 from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
 from promptsync.kinds.prompts.identity import content_hash, content_of
 from promptsync.kinds.prompts.remote import LATEST
@@ -49,10 +50,11 @@ def tampered(plan: Plan) -> list[str]:
         problems.append("remote_fingerprint does not cover latest and every managed environment")
     managed = set(plan.environments)
     summary = plan.summary.model_dump()
-    wrong = [k for k, n in change_counts(plan.changes).items() if summary[k] != n]
+    wrong = [k for k, n in change_counts(plan.template_changes).items() if summary[k] != n]
     if wrong:
         problems.append(f"the summary's {', '.join(wrong)} count does not match its changes")
-    for change in plan.changes:
+    problems += _tampered_datasets(plan)
+    for change in plan.template_changes:
         shown = change.environments
         deployed = {e for op in change.operations for e in op.environments}
         creates = any(isinstance(op, CreateVersion) for op in change.operations)
@@ -88,4 +90,34 @@ def tampered(plan: Plan) -> list[str]:
                     declared = after.version_name if after else None
                     if declared is not None and declared != op.content.version_name:
                         problems.append(f"{where}: {env} is shown with another version_name")
+    return problems
+
+
+def _tampered_datasets(plan: Plan) -> list[str]:
+    """A dataset change whose operations act on another dataset, whose counts do not match the
+    summary, or that adds test cases its `after_hashes` do not hold."""
+    problems = []
+    changes = plan.dataset_changes
+    if changes and plan.dataset_summary is None:
+        problems.append("dataset changes without a dataset summary")
+    if plan.dataset_summary is not None:
+        s = plan.dataset_summary
+        counted = (
+            sum(c.action == "create" for c in changes),
+            sum(c.action == "update" for c in changes),
+            sum(c.cases.added for c in changes),
+            sum(c.cases.removed for c in changes),
+        )
+        if counted != (s.create, s.update, s.cases_added, s.cases_removed):
+            problems.append("the dataset summary does not match its changes")
+    for change in changes:
+        after = set(change.after_hashes)
+        for op in change.operations:
+            if op.name != change.name:
+                problems.append(f"dataset {change.name}: {op.op}: it acts on {op.name!r}")
+            cases = getattr(op, "cases", [])
+            if any(case_hash(c.model_dump()) not in after for c in cases):
+                problems.append(
+                    f"dataset {change.name}: {op.op}: adds cases the plan does not show"
+                )
     return problems

@@ -9,6 +9,7 @@ from functools import partial
 from urllib.parse import quote
 
 from promptsync.backends.freeplay import search
+from promptsync.backends.freeplay.datasets import FreeplayDatasets
 from promptsync.backends.freeplay.wire import (
     create_body,
     environments_page,
@@ -19,6 +20,14 @@ from promptsync.backends.freeplay.wire import (
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.backends.replies import ShapeError
 from promptsync.impact.traffic import CallSample
+from promptsync.kinds.datasets.changes import (
+    AddTestCases,
+    CreateDataset,
+    DatasetOperation,
+    DeleteTestCases,
+    UpdateDataset,
+)
+from promptsync.kinds.datasets.remote import RemoteDatasets
 from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
 from promptsync.kinds.prompts.remote import LATEST, Capabilities, RemoteVersion, Snapshot
 from promptsync.plan.models import BackendRef
@@ -106,10 +115,35 @@ class FreeplayBackend:
             retry_delay=retry_delay,
             on_retry=on_retry,
         )
+        self._datasets = FreeplayDatasets(self.http, f"/projects/{quote(project_id, safe='')}")
 
     @property
     def requests(self) -> int:
         return self.http.requests
+
+    # --- datasets ------------------------------------------------------------------------------
+
+    dataset_versions = False  # a dataset's test cases are edited in place
+
+    def read_datasets(self, names: Sequence[str]) -> RemoteDatasets:
+        return self._datasets.read(names)
+
+    def run_dataset(self, op: DatasetOperation, dataset_id: str | None) -> str | None:
+        """One dataset operation; returns the dataset's id (made by a create)."""
+        if isinstance(op, CreateDataset):
+            return self._datasets.create(op)
+        if isinstance(op, UpdateDataset):
+            self._datasets.update(op)
+        elif isinstance(op, AddTestCases):
+            target = op.dataset_id or dataset_id
+            if target is None:
+                raise BackendError(f"{op.name}: the dataset to add test cases to was not created")
+            self._datasets.add(op, target, fresh=op.dataset_id is None)
+        elif isinstance(op, DeleteTestCases):
+            self._datasets.delete(op)
+        else:
+            raise BackendError(f"{op.name}: Freeplay datasets have no versions to publish")
+        return dataset_id
 
     def close(self) -> None:
         self.http.close()

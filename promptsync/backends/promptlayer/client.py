@@ -21,6 +21,7 @@ from typing import Any
 
 from promptsync.backends.http import BackendError, HttpSession, path_segment
 from promptsync.backends.promptlayer import search
+from promptsync.backends.promptlayer.datasets import PromptLayerDatasets
 from promptsync.backends.promptlayer.wire import (
     Label,
     Page,
@@ -34,6 +35,8 @@ from promptsync.backends.promptlayer.wire import (
 )
 from promptsync.backends.replies import ShapeError
 from promptsync.impact.traffic import CallSample
+from promptsync.kinds.datasets.changes import DatasetOperation, PublishDatasetVersion
+from promptsync.kinds.datasets.remote import RemoteDatasets
 from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
 from promptsync.kinds.prompts.dialect import COMMIT_MESSAGE_LIMIT
 from promptsync.kinds.prompts.remote import (
@@ -113,6 +116,7 @@ class PromptLayerBackend:
         self._lock = threading.Lock()
         self.duplicates: list[str] = []  # versions a retried publish made twice (reported)
         self._served: dict[str, dict[str, RemoteVersion]] = {}  # label → what the last read saw
+        self._datasets = PromptLayerDatasets(self.http)
 
     @property
     def requests(self) -> int:
@@ -180,6 +184,19 @@ class PromptLayerBackend:
             for env, snapshot in snapshots.items():
                 self._served[env] = dict(snapshot.versions)
         return snapshots
+
+    # --- datasets ------------------------------------------------------------------------------
+
+    dataset_versions = True  # a change is a new, immutable version of the dataset group
+
+    def read_datasets(self, names: Sequence[str]) -> RemoteDatasets:
+        return self._datasets.read(names)
+
+    def run_dataset(self, op: DatasetOperation, dataset_id: str | None) -> str | None:
+        """One dataset operation; returns the dataset group's id."""
+        if not isinstance(op, PublishDatasetVersion):
+            raise BackendError(f"{op.name}: a PromptLayer dataset changes only by a new version")
+        return self._datasets.publish(op)
 
     def sample_calls(
         self, template: str, environment: str, since: datetime, limit: int

@@ -39,9 +39,12 @@ class CaseChange(Frozen):
 
 
 class CaseCounts(Frozen):
-    added: int = Field(description="Test cases the file has and the registry does not.")
-    removed: int = Field(description="Test cases the registry has and the file does not.")
-    changed: int = Field(description="Of those, pairs with the same inputs (shown as ~).")
+    added: int = Field(description="Test cases only the file has (inputs the registry lacks).")
+    removed: int = Field(description="Test cases only the registry has.")
+    changed: int = Field(
+        description="Test cases whose inputs both have, with another output, metadata or"
+        " history (apply replaces them)."
+    )
     unchanged: int
 
 

@@ -2,8 +2,8 @@
 
 Identity of a test case = its inputs, expected output, metadata and history, normalized: key
 order is irrelevant, `1 == 1.0`, an absent field equals null (and empty metadata or history equals
-none), text is compared exactly. A dataset's own identity is its input names (in order) and
-description; its test cases are a multiset of case identities.
+none, a null input equals a missing one), text is compared exactly. A dataset's own identity is
+its input names (in order) and description; its test cases are a multiset of case identities.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ def case_content(
 ) -> CaseContent:
     """The normalized content of a test case (empty metadata or history is none)."""
     return {
-        "inputs": normalize(dict(inputs)),
+        # A null input is the same as a missing one (both render empty; a PromptLayer version's
+        # row holds null in a column the case does not use).
+        "inputs": normalize({k: v for k, v in inputs.items() if v is not None}),
         "output": output,
         "metadata": normalize(dict(metadata)) if metadata else None,
         "history": [{"role": m["role"], "content": m["content"]} for m in history]

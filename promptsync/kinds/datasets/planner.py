@@ -200,8 +200,8 @@ def plan_dataset(
         unreadable=remote.unreadable,
         diff=fields,
         cases=CaseCounts(
-            added=len(diff.added),
-            removed=len(diff.removed),
+            added=len(diff.added) - len(diff.pairs),
+            removed=len(diff.removed) - len(diff.pairs),
             changed=len(diff.pairs),
             unchanged=len(source.cases) - len(diff.added),
         ),

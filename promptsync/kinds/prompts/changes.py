@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from promptsync.kinds.common import Action, Frozen, ResourceKind
+from promptsync.kinds.common import Action, Frozen, PromptKind
 from promptsync.kinds.prompts.breaking import BreakingKind
 from promptsync.kinds.prompts.models import LlmParamValue, Message, TemplateFormat, Tool
 
@@ -91,7 +91,7 @@ class CreateVersion(Frozen):
     """Create a version with this content, deployed to `environments` (none: latest only)."""
 
     op: Literal["create_version"] = "create_version"
-    kind: ResourceKind = "prompt_template"
+    kind: PromptKind = "prompt_template"
     name: str
     environments: list[str]
     content: VersionContent
@@ -104,7 +104,7 @@ class DeployVersion(Frozen):
     environments that serve it afterwards (correct whether a server adds or replaces)."""
 
     op: Literal["deploy_version"] = "deploy_version"
-    kind: ResourceKind = "prompt_template"
+    kind: PromptKind = "prompt_template"
     name: str
     environments: list[str]
     template_id: str | None
@@ -118,7 +118,7 @@ Operation = Annotated[CreateVersion | DeployVersion, Field(discriminator="op")]
 
 
 class Change(Frozen):
-    kind: ResourceKind = "prompt_template"
+    kind: PromptKind = "prompt_template"
     name: str
     action: Action = Field(description="The strongest action: create > update > promote.")
     actions: list[Action]
@@ -134,7 +134,7 @@ class Change(Frozen):
 
 
 class Unclaimed(Frozen):
-    kind: ResourceKind = "prompt_template"
+    kind: PromptKind = "prompt_template"
     name: str
     environment: str
     version_id: str
