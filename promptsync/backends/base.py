@@ -52,9 +52,9 @@ class Backend(Protocol):
     # cases are added and deleted in place (Freeplay).
     dataset_versions: bool
 
-    def read_datasets(self, names: Sequence[str]) -> RemoteDatasets:
-        """The managed datasets (and the names of the others): one list of datasets, then one
-        test-case listing per managed dataset, by pages."""
+    def read_datasets(self, names: Sequence[str] | None) -> RemoteDatasets:
+        """The datasets named (None: all) and the names of the others: one list of datasets,
+        then one test-case listing per dataset named, by pages."""
 
     def run_dataset(self, op: DatasetOperation, dataset_id: str | None) -> str | None:
         """One dataset operation (never a duplicate test case: an ambiguous failure is checked

@@ -74,7 +74,7 @@ def validate(g: Globals, fmt: str) -> int:
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["prompt", "config", "plan"]))
+@click.argument("kind", type=click.Choice(["prompt", "dataset", "config", "plan"]))
 def schema(kind: str) -> int:
     """Print the JSON Schema of a prompt file, the config or a plan file."""
     from promptsync import console

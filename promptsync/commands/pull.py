@@ -10,7 +10,15 @@ from promptsync import console
 from promptsync.errors import PromptsyncError
 from promptsync.jobs.planning import RemoteOptions, connect
 from promptsync.jobs.project import Selection, matches
-from promptsync.jobs.workspace import existing_files, file_changes, valid_files, write_changes
+from promptsync.jobs.workspace import (
+    dataset_targets,
+    existing_datasets,
+    existing_files,
+    file_changes,
+    prompt_targets,
+    valid_files,
+    write_changes,
+)
 from promptsync.kinds.prompts.load import display_path
 from promptsync.kinds.prompts.pull import pull_all, unreadable_notes
 from promptsync.kinds.prompts.remote import LATEST
@@ -30,22 +38,25 @@ def _managed(settings: Settings, chosen: Sequence[str]) -> list[str]:
     )
 
 
-def _schema_ref(settings: Settings) -> str:
-    local = settings.root / "schemas" / "prompt.schema.json"
+def _schema_ref(settings: Settings, kind: str = "prompt", directory: Path | None = None) -> str:
+    local = settings.root / "schemas" / f"{kind}.schema.json"
     if local.is_file():
-        return Path(os.path.relpath(local, settings.prompts_dir)).as_posix()
-    return f"{SCHEMA_BASE}/prompt.schema.json"
+        return Path(os.path.relpath(local, directory or settings.prompts_dir)).as_posix()
+    return f"{SCHEMA_BASE}/{kind}.schema.json"
 
 
 def run_pull(
     config: str | None, selection: Selection, remote: RemoteOptions, *, force: bool
 ) -> int:
     settings = load_settings(config, os.environ, Path.cwd())
-    existing = existing_files(settings.prompts_dir, settings.config.backend)
+    backend_name = settings.config.backend
+    existing = existing_files(settings.prompts_dir, backend_name)
     managed = _managed(settings, selection.environments)
     backend = connect(settings, remote, os.environ)
     try:
         snapshots = backend.read([*managed, LATEST])
+        # Datasets too, unless the pull is limited to templates.
+        datasets = None if selection.templates else backend.read_datasets(None)
     finally:
         backend.close()
     latest = snapshots[LATEST]
@@ -56,7 +67,15 @@ def run_pull(
         raise PromptsyncError(f"--template {unmatched[0]!r}: matches no remote template")
     pulled = pull_all(snapshots, managed, names, _schema_ref(settings))
     files, skipped = valid_files(pulled, settings.prompts_dir, settings.config.backend)
-    changes, same = file_changes(settings.prompts_dir, files, existing)
+    targets = prompt_targets(settings.prompts_dir, files)
+    dataset_warnings: list[str] = []
+    if datasets is not None:
+        found, dataset_warnings = dataset_targets(
+            settings.datasets_dir, datasets, _schema_ref(settings, "dataset", settings.datasets_dir)
+        )
+        targets += found
+        existing.update(existing_datasets(settings.datasets_dir, settings.root, backend_name))
+    changes, same = file_changes(targets, existing)
     conflicts = [display_path(c.path) for c in changes if c.symbol != "+"]
     if conflicts and not force:
         raise PromptsyncError(
@@ -70,13 +89,18 @@ def run_pull(
     for path in sorted(same):
         console.out(f"  = {display_path(path)}\n")
     counts = {s: sum(c.symbol == s for c in changes) for s in "+~-"}
+    pulled_datasets = (
+        f" and {len(datasets.datasets)} dataset(s)" if datasets and datasets.datasets else ""
+    )
     console.out(
-        f"Pulled {len(names) - len(skipped)} template(s) into {len(files)} file(s):"
-        f" {counts['+']} created, {counts['~']} updated, {counts['-']} removed,"
-        f" {len(same)} unchanged.\n"
+        f"Pulled {len(names) - len(skipped)} template(s){pulled_datasets} into"
+        f" {len(targets)} file(s): {counts['+']} created, {counts['~']} updated,"
+        f" {counts['-']} removed, {len(same)} unchanged.\n"
     )
     for skip in skipped:
         console.err(f"warning: skipped {skip.template}: {skip.reason}")
     for warning in unreadable_notes(snapshots, [*managed, LATEST], selection.templates):
+        console.err(f"warning: {warning}")
+    for warning in dataset_warnings:
         console.err(f"warning: {warning}")
     return 0

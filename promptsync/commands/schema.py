@@ -17,6 +17,10 @@ def _model(kind: str) -> type[BaseModel]:
         from promptsync.repo.config import Config
 
         return Config
+    if kind == "dataset":
+        from promptsync.kinds.datasets.models import DatasetFile
+
+        return DatasetFile
     if kind == "plan":
         from promptsync.plan.models import Plan
 

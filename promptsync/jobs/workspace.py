@@ -1,4 +1,5 @@
-"""The prompt files on disk as `pull` sees them: what exists, what would change, safe writes.
+"""The files on disk as `pull` sees them (prompt files and dataset files): what exists, what would
+change, safe writes.
 
 A target is written where it really is (through a symbolic link inside the project), and
 never outside the project: a link that leads out of it is refused before anything is written.
@@ -11,10 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from promptsync.errors import LoadError, PromptsyncError
+from promptsync.kinds.datasets.load import check_dataset, check_datasets
+from promptsync.kinds.datasets.pull import pull_dataset
+from promptsync.kinds.datasets.remote import RemoteDatasets
 from promptsync.kinds.prompts.load import display_path, find_prompt_files, parse_prompt
-from promptsync.kinds.prompts.pull import PulledFile
+from promptsync.kinds.prompts.pull import PulledFile, file_stem
 from promptsync.repo.files import write_atomically
-from promptsync.repo.yamlwrite import prompt_file_text
+from promptsync.repo.yamlwrite import dataset_file_text, prompt_file_text
 
 
 def text_of(pulled: PulledFile) -> str:
@@ -52,7 +56,7 @@ def valid_files(
 
 
 def existing_files(prompts_dir: Path, backend: str = "freeplay") -> dict[str, list[Path]]:
-    """Template name → files already defining it (files that do not parse are left alone)."""
+    """ "template:<name>" → files already defining it (files that do not parse are left alone)."""
     found: dict[str, list[Path]] = {}
     if not prompts_dir.is_dir():
         return found
@@ -61,7 +65,7 @@ def existing_files(prompts_dir: Path, backend: str = "freeplay") -> dict[str, li
             source, _ = parse_prompt(path.read_bytes(), display_path(path), backend)
         except (LoadError, OSError):
             continue
-        found.setdefault(source.prompt.name, []).append(path)
+        found.setdefault(f"template:{source.prompt.name}", []).append(path)
     return found
 
 
@@ -77,38 +81,54 @@ def outside(path: Path, root: Path) -> str | None:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A file pull writes: the resource it belongs to, where, and what it holds."""
+
+    owner: str  # "template:<name>" or "dataset:<name>"
+    path: Path  # absolute, or relative to the current directory
+    text: str
+
+
+@dataclass(frozen=True)
 class FileChange:
     symbol: str  # "+" new, "~" replaced, "-" removed
-    path: Path  # as the user sees it (inside the prompts directory)
-    pulled: PulledFile | None
+    path: Path  # as the user sees it
+    text: str | None  # None: removed
+
+
+def prompt_targets(prompts_dir: Path, files: list[PulledFile]) -> list[Target]:
+    return [
+        Target(f"template:{f.template}", prompts_dir / f.relative_path, text_of(f)) for f in files
+    ]
 
 
 def file_changes(
-    prompts_dir: Path, files: list[PulledFile], existing: dict[str, list[Path]]
+    targets: list[Target], existing: dict[str, list[Path]]
 ) -> tuple[list[FileChange], list[Path]]:
-    """(what pull would do, the targets that are already up to date)."""
-    targets = {(prompts_dir / f.relative_path).absolute(): f for f in files}
+    """(what pull would do, the targets that are already up to date). `existing`: owner →
+    the files that define it today (removed when the pull writes it elsewhere)."""
+    by_path = {t.path.absolute(): t for t in targets}
     changes: list[FileChange] = []
     same: list[Path] = []
-    for path, pulled in targets.items():
+    for path, target in by_path.items():
         if not path.exists() and not path.is_symlink():
-            changes.append(FileChange("+", path, pulled))
+            changes.append(FileChange("+", path, target.text))
             continue
         if path.is_dir():
-            raise PromptsyncError(f"pull: {display_path(path)} is a directory, not a prompt file")
+            raise PromptsyncError(f"pull: {display_path(path)} is a directory, not a file")
         try:
             current = path.read_bytes()
         except OSError as exc:
             raise PromptsyncError(
                 f"pull: cannot read {display_path(path)}: {exc.strerror}"
             ) from None
-        if current != text_of(pulled).encode("utf-8"):
-            changes.append(FileChange("~", path, pulled))
+        if current != target.text.encode("utf-8"):
+            changes.append(FileChange("~", path, target.text))
         else:
             same.append(path)
-    real_targets = {Path(os.path.realpath(p)) for p in targets}
-    for name in sorted({f.template for f in files}):
-        for path in existing.get(name, []):
+    real_targets = {Path(os.path.realpath(p)) for p in by_path}
+    for owner in sorted({t.owner for t in targets}):
+        for path in existing.get(owner, []):
             if Path(os.path.realpath(path)) not in real_targets:
                 changes.append(FileChange("-", path.absolute(), None))
     return changes, same
@@ -120,9 +140,54 @@ def write_changes(changes: list[FileChange], root: Path) -> None:
     if escaping:
         raise PromptsyncError(f"pull: {'; '.join(escaping)}; nothing was written")
     for change in sorted(changes, key=lambda c: (c.path.as_posix(), c.symbol)):
-        if change.pulled is None:
+        if change.text is None:
             change.path.unlink()
         else:
             real = Path(os.path.realpath(change.path))
             real.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(real, text_of(change.pulled))
+            write_atomically(real, change.text)
+
+
+def dataset_targets(
+    datasets_dir: Path, remote: RemoteDatasets, schema_ref: str
+) -> tuple[list[Target], list[str]]:
+    """The dataset files pull writes (and a warning per dataset it writes only in part)."""
+    targets: list[Target] = []
+    warnings: list[str] = []
+    folded: dict[str, int] = {}
+    for name in remote.datasets:
+        folded[name.lower()] = folded.get(name.lower(), 0) + 1
+    for name, found in sorted(remote.datasets.items()):
+        stem = file_stem(name, folded_collision=folded[name.lower()] > 1)
+        pulled = pull_dataset(found, stem)
+        owner = f"dataset:{name}"
+        text = dataset_file_text(pulled.document, schema_ref)
+        if pulled.cases_text is None:  # checked with validate's own rules before it is written
+            path = datasets_dir / f"{stem}.yaml"
+            _, issues = check_dataset(text.encode(), display_path(path), datasets_dir, "any")
+            errors = [i for i in issues if i.severity == "error"]
+            if errors:
+                warnings.append(
+                    f"skipped dataset {name}: it would not be a valid dataset file"
+                    f" ({errors[0].message})"
+                )
+                continue
+        targets.append(Target(owner, datasets_dir / f"{stem}.yaml", text))
+        if pulled.cases_text is not None:
+            targets.append(Target(owner, datasets_dir / f"{stem}.jsonl", pulled.cases_text))
+        if pulled.skipped:
+            warnings.append(
+                f"dataset {name}: {pulled.skipped} test case(s) cannot be read and were left out"
+            )
+    return targets, warnings
+
+
+def existing_datasets(datasets_dir: Path, root: Path, backend: str) -> dict[str, list[Path]]:
+    """ "dataset:<name>" → the files defining it today (its file and its cases file)."""
+    sources, _ = check_datasets(datasets_dir, root, backend)
+    return {
+        f"dataset:{s.name}": sorted(
+            {Path(s.path), *(Path(p.rsplit(":", 1)[0]) for p in s.case_places)}
+        )
+        for s in sources
+    }

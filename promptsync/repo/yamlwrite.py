@@ -1,4 +1,4 @@
-"""Prompt documents → YAML text, as a person would write it. The only YAML writer."""
+"""Prompt and dataset documents → YAML text, as a person would write it. The only YAML writer."""
 
 from __future__ import annotations
 
@@ -31,5 +31,13 @@ _Dumper.add_representer(
 def prompt_file_text(doc: dict[str, Any], schema_ref: str) -> str:
     """A prompt file: the schema comment, then the keys in the order given."""
     doc = {k: _FlowList(v) if k == "environments" else v for k, v in doc.items()}
+    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return f"# yaml-language-server: $schema={schema_ref}\n{body}"
+
+
+def dataset_file_text(doc: dict[str, Any], schema_ref: str) -> str:
+    """A dataset file: the schema comment, then the keys in the order given (input names on
+    one line)."""
+    doc = {k: _FlowList(v) if k == "input_names" else v for k, v in doc.items()}
     body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return f"# yaml-language-server: $schema={schema_ref}\n{body}"

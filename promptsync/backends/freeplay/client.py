@@ -125,7 +125,7 @@ class FreeplayBackend:
 
     dataset_versions = False  # a dataset's test cases are edited in place
 
-    def read_datasets(self, names: Sequence[str]) -> RemoteDatasets:
+    def read_datasets(self, names: Sequence[str] | None) -> RemoteDatasets:
         return self._datasets.read(names)
 
     def run_dataset(self, op: DatasetOperation, dataset_id: str | None) -> str | None:

@@ -140,9 +140,9 @@ class FreeplayDatasets:
     def _cases(self, dataset_id: str) -> list[RemoteCase]:
         return self._pages(f"{self.base}/{quote(dataset_id, safe='')}/test-cases", read_case)
 
-    def read(self, names: Sequence[str]) -> RemoteDatasets:
+    def read(self, names: Sequence[str] | None) -> RemoteDatasets:
         listed = [d for d in self._pages(self.base, read_dataset_item) if d is not None]
-        wanted = {d.name: d for d in listed if d.name in set(names)}
+        wanted = {d.name: d for d in listed if names is None or d.name in set(names)}
         ordered = sorted(wanted)
         cases = in_parallel([partial(self._cases, wanted[n].dataset_id) for n in ordered])
         datasets = {

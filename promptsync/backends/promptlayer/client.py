@@ -189,7 +189,7 @@ class PromptLayerBackend:
 
     dataset_versions = True  # a change is a new, immutable version of the dataset group
 
-    def read_datasets(self, names: Sequence[str]) -> RemoteDatasets:
+    def read_datasets(self, names: Sequence[str] | None) -> RemoteDatasets:
         return self._datasets.read(names)
 
     def run_dataset(self, op: DatasetOperation, dataset_id: str | None) -> str | None:

@@ -157,9 +157,9 @@ class PromptLayerDatasets:
                 newest[v.name] = v
         return newest
 
-    def read(self, names: Sequence[str]) -> RemoteDatasets:
+    def read(self, names: Sequence[str] | None) -> RemoteDatasets:
         newest = self._newest(self._versions())
-        wanted = sorted(n for n in newest if n in set(names))
+        wanted = sorted(n for n in newest if names is None or n in set(names))
         rows = in_parallel([partial(self._rows, newest[n].dataset_id) for n in wanted])
         datasets = {
             name: RemoteDataset(

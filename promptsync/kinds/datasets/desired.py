@@ -19,6 +19,7 @@ class DatasetSource:
     name: str
     description: str | None
     input_names: tuple[str, ...]
+    declared_inputs: bool  # the file lists input_names (else they are the inputs its cases use)
     cases: tuple[CaseContent, ...]
     case_places: tuple[str, ...]  # "datasets/x.yaml:12" or "datasets/x.jsonl:3", per case
 

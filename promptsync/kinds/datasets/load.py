@@ -201,6 +201,7 @@ def check_dataset(
         name=file.name,
         description=file.description,
         input_names=names,
+        declared_inputs=file.input_names is not None,
         cases=tuple(c for c, _ in cases),
         case_places=tuple(p for _, p in cases),
     )

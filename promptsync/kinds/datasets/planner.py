@@ -74,7 +74,8 @@ def _case_diff(source: DatasetSource, remote: RemoteDataset) -> _CaseDiff:
 
 def _field_diffs(source: DatasetSource, remote: RemoteDataset) -> list[DatasetFieldDiff]:
     diffs = []
-    if tuple(remote.input_names) != source.input_names:
+    # Compared when the file lists them; otherwise they are what its cases use, sent on create.
+    if source.declared_inputs and tuple(remote.input_names) != source.input_names:
         diffs.append(
             DatasetFieldDiff(
                 path="input_names", before=list(remote.input_names), after=list(source.input_names)
