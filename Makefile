@@ -10,9 +10,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Reinstall whenever pyproject.toml changes.
+# Reinstall whenever pyproject.toml changes. pip, not uv: a fresh clone needs only Python 3.
+# The demo runs the emulator, which is the [emulator] extra; dev includes it and [eval].
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[emulator]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
