@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,17 @@ unit: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The Action's locks (docs/install.md): every wheel it installs, pinned with its hashes. Run after
+# changing dependencies in pyproject.toml (tests/test_lock.py fails until you do). Pins already in
+# a lock are kept; `make lock UPGRADE=--upgrade` moves every pin to the newest release.
+COMPILE := $(BIN)/uv pip compile --universal --python-version 3.11 --only-binary :all: \
+	--generate-hashes --quiet $(UPGRADE)
+
+lock: $(VENV)/.installed-dev
+	$(COMPILE) pyproject.toml -o locks/runtime.txt
+	$(COMPILE) locks/build.in -o locks/build.txt
+	$(COMPILE) locks/uv.in -o locks/uv.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
