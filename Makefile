@@ -33,7 +33,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows \
 		docs/examples/pr-plan.yml docs/examples/deploy.yml promptsync/init_files/workflow.yml \
 		docs/examples/promptlayer-pr-plan.yml docs/examples/promptlayer-deploy.yml \
-		promptsync/init_files/promptlayer/workflow.yml
+		promptsync/init_files/promptlayer/workflow.yml \
+		.github/workflows/ci.yml .github/workflows/release.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

@@ -19,6 +19,8 @@ WORKFLOWS = [
     "docs/examples/promptlayer-pr-plan.yml",
     "docs/examples/promptlayer-deploy.yml",
     "promptsync/init_files/promptlayer/workflow.yml",
+    ".github/workflows/ci.yml",
+    ".github/workflows/release.yml",
 ]
 
 
@@ -41,6 +43,11 @@ def test_action_yml() -> None:
 @pytest.mark.parametrize("workflow", WORKFLOWS)
 def test_example_workflows(workflow: str) -> None:
     result = check("vendor.github-workflows", workflow)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dependabot_config() -> None:
+    result = check("vendor.dependabot", ".github/dependabot.yml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -75,6 +82,8 @@ USES = re.compile(r"^[ \t]*(?:-[ \t]*)?uses:[ \t]*(\S+)(.*)$", re.MULTILINE)
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 DOCUMENTS = [
     "README.md",
+    "CONTRIBUTING.md",
+    "CHANGELOG.md",
     *(p.relative_to(REPO).as_posix() for p in sorted((REPO / "docs").rglob("*.md"))),
     *(p.relative_to(REPO).as_posix() for p in sorted((REPO / "docs").rglob("*.yml"))),
     *(p.relative_to(REPO).as_posix() for p in sorted((REPO / "promptsync").rglob("*.yml"))),
@@ -99,6 +108,8 @@ def test_docs_use_the_released_action_and_pin_the_others(path: str) -> None:
 @pytest.mark.parametrize("path", OURS)
 def test_our_workflows_and_the_action_pin_every_action(path: str) -> None:
     for action, comment in actions_used(path):
+        if action == "./" and path == ".github/workflows/ci.yml":
+            continue  # CI runs the Action from its own checkout
         assert PINNED.match(action), f"{path}: {action} is not pinned by commit SHA"
         assert re.match(r"\s+# v\d", comment), f"{path}: {action} needs a # vX.Y.Z comment"
 
