@@ -4,15 +4,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Reinstall whenever pyproject.toml changes.
+# Reinstall whenever pyproject.toml changes. pip, not uv: a fresh clone needs only Python 3.
+# The demo runs the emulator, which is the [emulator] extra; dev includes it and [eval].
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[emulator]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
@@ -32,7 +33,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows \
 		docs/examples/pr-plan.yml docs/examples/deploy.yml promptsync/init_files/workflow.yml \
 		docs/examples/promptlayer-pr-plan.yml docs/examples/promptlayer-deploy.yml \
-		promptsync/init_files/promptlayer/workflow.yml
+		promptsync/init_files/promptlayer/workflow.yml \
+		.github/workflows/ci.yml .github/workflows/release.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -41,6 +44,17 @@ unit: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The Action's locks (docs/install.md): every wheel it installs, pinned with its hashes. Run after
+# changing dependencies in pyproject.toml (tests/test_lock.py fails until you do). Pins already in
+# a lock are kept; `make lock UPGRADE=--upgrade` moves every pin to the newest release.
+COMPILE := $(BIN)/uv pip compile --universal --python-version 3.11 --only-binary :all: \
+	--generate-hashes --quiet $(UPGRADE)
+
+lock: $(VENV)/.installed-dev
+	$(COMPILE) pyproject.toml -o locks/runtime.txt
+	$(COMPILE) locks/build.in -o locks/build.txt
+	$(COMPILE) locks/uv.in -o locks/uv.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

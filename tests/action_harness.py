@@ -153,6 +153,21 @@ def parse_output_file(text: str) -> dict[str, str]:
     return outputs
 
 
+# How this machine reaches its package index (certificates, proxies, pip's and uv's settings), and
+# its package caches: a runner's install step finds the same (`XDG_CACHE_HOME` holds pip's and
+# uv's caches, which HOME=workspace would hide).
+NETWORK = re.compile(r"^(PIP_|UV_|SSL_CERT_|REQUESTS_CA_BUNDLE$|(HTTPS?|NO|ALL)_PROXY$)", re.I)
+
+
+def machine_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if NETWORK.match(k)}
+    env["XDG_CACHE_HOME"] = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return env
+
+
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
 def run_action(
     *,
     workspace: Path,
@@ -160,10 +175,16 @@ def run_action(
     inputs: Mapping[str, str],
     env: Mapping[str, str],
     github: Mapping[str, str],
+    action_path: Path = REPO,
+    last_step: str | None = None,
 ) -> ActionRun:
-    """Execute action.yml's steps in order, as GitHub's runner does for a composite action."""
-    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
-    context = {"github.action_path": str(REPO), "github.token": github.get("token", "")}
+    """Execute action.yml's steps in order, as GitHub's runner does for a composite action.
+
+    Steps that use another action (the cache) are not run: a `runner_temp` shared by several
+    runs plays the restored cache. `last_step` (a step's name) stops after that step.
+    """
+    action = yaml.safe_load((action_path / "action.yml").read_text(encoding="utf-8"))
+    context = {"github.action_path": str(action_path), "github.token": github.get("token", "")}
     values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     values = {k: EXPRESSION.sub(lambda m: context[m.group(1)], v) for k, v in values.items()}
     values.update(inputs)
@@ -184,6 +205,7 @@ def run_action(
     summary = runner_temp / "step_summary.md"
     summary.write_text("")
     base_env = {
+        **machine_env(),
         "PATH": os.environ["PATH"],
         "HOME": str(workspace),
         "CI": "true",
@@ -191,12 +213,15 @@ def run_action(
         "RUNNER_TEMP": str(runner_temp),
         "GITHUB_WORKSPACE": str(workspace),
         "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_ACTION_PATH": str(REPO),
+        "GITHUB_ACTION_PATH": str(action_path),
         **{k: v for k, v in github.items() if k != "token"},
         **env,
     }
     log, masks = [], []
     for index, step in enumerate(action["runs"]["steps"]):
+        if "uses" in step:
+            assert PINNED.match(step["uses"]), f"{step['uses']}: pin actions by commit SHA"
+            continue
         assert "${{" not in step["run"], f"step {index}: expressions inside a script"
         output_file = runner_temp / f"output_{index}"
         output_file.write_text("")
@@ -225,6 +250,8 @@ def run_action(
             step_outputs[step["id"]] = parse_output_file(output_file.read_text())
         if proc.returncode != 0:
             return ActionRun(proc.returncode, {}, summary.read_text(), "\n".join(log), masks)
+        if step["name"] == last_step:
+            return ActionRun(0, {}, summary.read_text(), "\n".join(log), masks)
     outputs = {name: expand(spec["value"]) for name, spec in action["outputs"].items()}
     return ActionRun(0, outputs, summary.read_text(), "\n".join(log), masks)
 

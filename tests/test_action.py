@@ -29,7 +29,7 @@ PR = 7
 
 @pytest.fixture(scope="session")
 def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Shared across tests, like a cache: the install step then runs pip only once."""
+    """Shared across tests, like the restored cache: the install step installs only once."""
     return tmp_path_factory.mktemp("runner_temp")
 
 

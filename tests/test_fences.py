@@ -63,6 +63,8 @@ CORE = {
 # promptsync.templating.jinja is the one exception: it parses PromptLayer's jinja2 templates
 # with jinja2's own parser, and templating.formats imports it only when a jinja2 text is read.
 NEVER_IN_CORE_LIBS = ("httpx", "yaml", "git", "jinja2", "click", "sqlite3", "starlette")
+# The [emulator] extra: only the emulator imports it (plan and apply run without it).
+EMULATOR_EXTRA = ("starlette", "uvicorn")
 
 
 def stage(name: str) -> str:
@@ -159,6 +161,11 @@ def test_fences(name: str) -> None:
             "promptsync.repo.yamlmarks",
             "promptsync.repo.yamlwrite",
         ), f"{name} imports yaml: YAML is read in repo/yamlread.py and written in repo/yamlwrite.py"
+    if stage(name) != "emulator":
+        assert not any(uses(names, lib) for lib in EMULATOR_EXTRA), (
+            f"{name} imports the emulator's web stack: it is the [emulator] extra, which the"
+            " Action does not install"
+        )
     if name in CORE:
         for banned in NEVER_IN_CORE_LIBS:
             assert not uses(names, banned), f"{name} (the core) imports {banned}"

@@ -13,6 +13,10 @@ from promptsync.errors import PromptsyncError
 if TYPE_CHECKING:
     from promptsync.emulator.readings import Dedup, EnvUpdateReply, ErrorKey
 
+# The web stack the emulator serves with: an extra, so that plan and apply never install it.
+SERVER_PACKAGES = frozenset({"starlette", "uvicorn"})
+EXTRA = "promptsync[emulator]"
+
 
 def run_emulator(
     *,
@@ -36,14 +40,19 @@ def run_emulator(
     env_update_reply: EnvUpdateReply,
     ready_file: str | None,
 ) -> int:
-    from promptsync.emulator import (
-        DEFAULT_API_KEY,
-        DatabaseProblem,
-        EmulatorSettings,
-        FaultConfig,
-        ModelSettings,
-    )
-    from promptsync.emulator.server import serve
+    try:
+        from promptsync.emulator import (
+            DEFAULT_API_KEY,
+            DatabaseProblem,
+            EmulatorSettings,
+            FaultConfig,
+            ModelSettings,
+        )
+        from promptsync.emulator.server import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in SERVER_PACKAGES:
+            raise
+        raise PromptsyncError(f"the emulator needs its extra: pip install '{EXTRA}'") from None
 
     for project_id in project_ids if backend == "freeplay" else ():
         try:

@@ -82,6 +82,24 @@ def test_bad_flags_are_one_line_errors() -> None:
         assert (proc.returncode, proc.stderr.strip()) == (1, message)
 
 
+@pytest.mark.parametrize("missing", ["starlette", "uvicorn"])
+def test_without_the_extra_says_how_to_install_it(missing: str) -> None:
+    """starlette and uvicorn are the [emulator] extra: without them, one line says what to do."""
+    code = (
+        f"import sys\nsys.modules[{missing!r}] = None  # as if not installed\n"
+        "from promptsync.cli import main\n"
+        "sys.exit(main(['emulator', '--port', '0', '--db', ':memory:']))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        1,
+        "",
+        "error: the emulator needs its extra: pip install 'promptsync[emulator]'\n",
+    )
+
+
 # The renderers the emulator shares with `promptsync render`: one table for one fact. They
 # import nothing of promptsync themselves (checked below).
 SHARED_RENDERERS = ("promptsync.templating.flavors", "promptsync.templating.server_render")
