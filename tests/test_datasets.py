@@ -83,7 +83,7 @@ def test_a_versioned_registry_publishes_the_whole_set() -> None:
     plan = plan_datasets([file], RemoteDatasets({"qa": there}), versioned=True)
     [op] = plan.changes[0].operations
     assert op.op == "publish_dataset_version"
-    assert len(op.cases) == 2  # type: ignore[union-attr]
+    assert len(op.cases) == 2
 
 
 def test_no_change_and_orphans() -> None:
