@@ -20,6 +20,7 @@ STAGES: dict[str, int] = {
     "repo": 2,
     "kinds": 3,
     "impact": 4,
+    "evaluate": 4,
     "plan": 5,
     "backends": 6,
     "github": 6,

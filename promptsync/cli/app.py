@@ -6,6 +6,7 @@ Imports of pydantic, yaml, httpx, jinja2, git and deepdiff happen inside the com
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from promptsync.cli import runtime
 from promptsync.commands.options import (
     changed_since_option,
     env_option,
+    eval_options,
+    evaluation,
     impact,
     impact_options,
     not_empty,
@@ -74,7 +77,7 @@ def validate(g: Globals, fmt: str) -> int:
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["prompt", "dataset", "config", "plan"]))
+@click.argument("kind", type=click.Choice(["prompt", "dataset", "eval", "config", "plan"]))
 def schema(kind: str) -> int:
     """Print the JSON Schema of a prompt file, the config or a plan file."""
     from promptsync import console
@@ -133,6 +136,7 @@ def init(directory: str, backend: str) -> int:
 )
 @changed_since_option
 @impact_options
+@eval_options
 @remote_options
 @click.pass_obj
 def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw: Any) -> int:
@@ -150,6 +154,34 @@ def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw
         color=g.color,
         verbose=g.verbose,
         impact=impact(kw),
+        evaluation=evaluation(kw),
+    )
+
+
+@cli.command(name="eval")
+@template_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@functools.partial(eval_options, flag=False)
+@remote_options
+@click.pass_obj
+def eval_command(g: Globals, /, fmt: str, **kw: Any) -> int:
+    """Run the templates that have eval files over their test cases, next to the baseline."""
+    from promptsync.commands.eval import run_eval
+
+    runtime.imported()
+    return run_eval(
+        g.config,
+        selection(kw),
+        remote(kw),
+        evaluation(kw, asked=True),
+        fmt=fmt,
+        verbose=g.verbose,
     )
 
 

@@ -126,6 +126,71 @@ def impact(kw: dict[str, Any]) -> Any:
     )
 
 
+def eval_options(fn: F, *, flag: bool = True) -> F:
+    """`plan --eval` (and the options of `promptsync eval`): docs/evaluation.md."""
+    fn = click.option("--no-cache", is_flag=True, help="Call the model for every case.")(fn)
+    fn = click.option(
+        "--eval-no-gate", is_flag=True, help="Report only: a failed gate does not exit 3."
+    )(fn)
+    fn = click.option(
+        "--eval-show-examples",
+        is_flag=True,
+        help="Show up to 5 regressed cases per template: inputs and both answers, truncated.",
+    )(fn)
+    fn = click.option(
+        "--eval-concurrency",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        metavar="N",
+        help="Model calls in flight at once.",
+    )(fn)
+    fn = click.option(
+        "--eval-timeout",
+        type=click.FloatRange(1, 600),
+        default=60.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Give up on one model call after this long.",
+    )(fn)
+    if not flag:
+        return fn
+    return click.option(
+        "--eval",
+        "evaluate",
+        is_flag=True,
+        help="Run each created or updated template and the baseline's version over its test"
+        " cases and compare them (calls models: docs/evaluation.md).",
+    )(fn)
+
+
+def evaluation(kw: dict[str, Any], *, asked: bool | None = None) -> Any:
+    """EvalRequest with --eval (or for `promptsync eval`), else None; the --eval-* options
+    need --eval: nothing is called without it."""
+    on = kw.get("evaluate") if asked is None else asked
+    extra = {
+        "--eval-show-examples": bool(kw.get("eval_show_examples")),
+        "--eval-no-gate": bool(kw.get("eval_no_gate")),
+        "--no-cache": bool(kw.get("no_cache")),
+    }
+    if not on:
+        given = [name for name, used in extra.items() if used]
+        if given:
+            from promptsync.errors import PromptsyncError
+
+            raise PromptsyncError(f"{given[0]} only applies with --eval")
+        return None
+    from promptsync.jobs.evaluation import EvalRequest
+
+    return EvalRequest(
+        concurrency=kw.get("eval_concurrency") or 8,
+        show_examples=extra["--eval-show-examples"],
+        gate=not extra["--eval-no-gate"],
+        cache=not extra["--no-cache"],
+        timeout=kw.get("eval_timeout") or 60.0,
+    )
+
+
 def selection(kw: dict[str, Any]) -> Any:
     from promptsync.jobs.project import Selection
 

@@ -9,6 +9,7 @@ from promptsync import console
 from promptsync.display.formats import plan_output
 from promptsync.errors import PromptsyncError, error_json
 from promptsync.interrupts import Interrupted
+from promptsync.jobs.evaluation import EvalRequest
 from promptsync.jobs.impact import ImpactOptions
 from promptsync.jobs.planning import RemoteOptions, start_planning
 from promptsync.jobs.project import Selection
@@ -26,6 +27,7 @@ def run_plan(
     color: bool,
     verbose: int,
     impact: ImpactOptions | None = None,
+    evaluation: EvalRequest | None = None,
 ) -> int:
     def on_retry(message: str) -> None:
         if verbose:
@@ -34,7 +36,7 @@ def run_plan(
     try:
         planning = start_planning(config, os.environ, Path.cwd(), remote, on_retry)
         try:
-            plan = planning.plan(selection, impact)
+            plan = planning.plan(selection, impact, evaluation, progress=console.err)
         finally:
             planning.close()
     except (PromptsyncError, Interrupted) as exc:
@@ -46,6 +48,11 @@ def run_plan(
     console.out(plan_output(plan, fmt, color))
     if verbose:
         console.err(f"{planning.backend.requests} request(s) to {plan.backend.api_url}")
+    if plan.evaluation is not None and plan.evaluation.gate_failed:
+        for row in plan.evaluation.templates:
+            if row.gate:
+                console.err(f"error: evaluation gate failed for {row.template}: {row.gate}")
+        return 3
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0

@@ -21,6 +21,10 @@ def _model(kind: str) -> type[BaseModel]:
         from promptsync.kinds.datasets.models import DatasetFile
 
         return DatasetFile
+    if kind == "eval":
+        from promptsync.evaluate.models import EvalFile
+
+        return EvalFile
     if kind == "plan":
         from promptsync.plan.models import Plan
 

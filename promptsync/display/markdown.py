@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jinja2
 
-from promptsync.display import datasets
+from promptsync.display import datasets, evaluation
 from promptsync.display.impact import impact_note
 from promptsync.display.lines import SYMBOL, change_body, heading, summary_line, visible
 from promptsync.impact.models import Impact
@@ -65,6 +65,7 @@ def plan_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> 
             shown=shown,
             omitted=len(plan.changes) - len(shown),
             impact_note=impact_note(plan),
+            evaluation=evaluation.markdown(plan.evaluation) if plan.evaluation else "",
         )
         if len(text) <= limit or not shown:
             break

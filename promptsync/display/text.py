@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from promptsync.display import datasets
+from promptsync.display import datasets, evaluation
 from promptsync.display.impact import impact_note
 from promptsync.display.lines import (
     LEGEND,
@@ -52,6 +52,8 @@ def plan_text(plan: Plan, *, color: bool = False) -> str:
         out.append("")
     note = impact_note(plan)
     extra = notices(plan) + ([("plain", note)] if note else [])
+    if plan.evaluation is not None:
+        extra += evaluation.lines(plan.evaluation)
     if extra:
         out.extend(_paint(line, color) for line in extra)
         out.append("")

@@ -6,6 +6,7 @@ around the pure core: it reads files and the registry, the planner decides, appl
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from promptsync import __version__
 from promptsync.errors import PromptsyncError
+from promptsync.jobs.evaluation import EvalRequest, load_specs, run_evaluation
+from promptsync.jobs.evaluation import targets as eval_targets
 from promptsync.jobs.impact import ImpactOptions, with_impact
 from promptsync.jobs.project import (
     Project,
@@ -53,8 +56,16 @@ class Planning:
     backend: Backend
     early: Future[dict[str, Snapshot]] | None = None
 
-    def plan(self, selection: Selection, impact: ImpactOptions | None = None) -> Plan:
-        return make_plan(self.project, self.backend, selection, self.early, impact)
+    def plan(
+        self,
+        selection: Selection,
+        impact: ImpactOptions | None = None,
+        evaluation: EvalRequest | None = None,
+        progress: Callable[[str], None] = lambda _line: None,
+    ) -> Plan:
+        return make_plan(
+            self.project, self.backend, selection, self.early, impact, evaluation, progress
+        )
 
     def close(self) -> None:
         self.backend.close()
@@ -91,6 +102,8 @@ def make_plan(
     selection: Selection,
     early: Future[dict[str, Snapshot]] | None = None,
     impact: ImpactOptions | None = None,
+    evaluation: EvalRequest | None = None,
+    progress: Callable[[str], None] = lambda _line: None,
 ) -> Plan:
     """Read every managed environment and latest (one list read each), then plan; with
     `impact`, add evidence from the calls recorded for the changes (one search per pair).
@@ -181,12 +194,21 @@ def make_plan(
         if data and data.changes
         else None,
     )
-    if impact is None:
-        return plan
-    from promptsync.backends.base import call_sampler
+    if impact is not None:
+        from promptsync.backends.base import call_sampler
 
-    config = project.settings.config.impact
-    return with_impact(plan, snapshots, call_sampler(backend), impact, config, datetime.now(UTC))
+        config = project.settings.config.impact
+        plan = with_impact(
+            plan, snapshots, call_sampler(backend), impact, config, datetime.now(UTC)
+        )
+    if evaluation is not None:
+        specs = load_specs(project)
+        found, notes = eval_targets(project, specs, snapshots, plan.template_changes)
+        if not specs:
+            notes = ["no evaluation files (evals/)"]
+        done = run_evaluation(project, backend, found, evaluation, os.environ, progress, notes)
+        plan = plan.model_copy(update={"evaluation": done})
+    return plan
 
 
 def _would_create(body: PlanBody, snapshots: Snapshots) -> dict[str, str]:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+from promptsync.evaluate.results import Evaluation
 from promptsync.impact.models import Impact
 from promptsync.kinds.common import Frozen as _Frozen
 from promptsync.kinds.common import Orphan, Summary, change_counts
@@ -73,6 +74,10 @@ class Plan(_Frozen):
     impact: Impact | None = Field(
         default=None, description="Evidence from recorded calls (plan --impact); absent without."
     )
+    evaluation: Evaluation | None = Field(
+        default=None,
+        description="The changed templates run on their test cases (plan --eval); absent without.",
+    )
 
     @model_serializer(mode="wrap")
     def _optional_parts_only_when_present(
@@ -84,7 +89,7 @@ class Plan(_Frozen):
             data.pop("impact", None)
         if not data.get("held_back"):
             data.pop("held_back", None)
-        for key in ("dataset_summary", "dataset_fingerprint"):
+        for key in ("dataset_summary", "dataset_fingerprint", "evaluation"):
             if data.get(key) is None:
                 data.pop(key, None)
         return data

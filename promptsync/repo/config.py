@@ -5,6 +5,7 @@ generated from it (`promptsync schema config`).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Annotated, Literal
 
@@ -71,6 +72,39 @@ class ImpactConfig(BaseModel):
     )
 
 
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _variable_name(value: str) -> str:
+    if not ENV_NAME.fullmatch(value):
+        raise ValueError(
+            "names an environment variable (e.g. OPENAI_API_KEY), never the key itself"
+        )
+    return value
+
+
+class ProviderConfig(StrictModel):
+    """One model provider for evaluation: which official SDK speaks to it, where, with which
+    key (read from the environment variable named here; keys never go in the config)."""
+
+    sdk: Literal["openai", "anthropic"] | None = Field(
+        default=None,
+        description="openai (also OpenAI-compatible endpoints and Azure) or anthropic; default:"
+        " the provider's own name when it is one of them.",
+    )
+    base_url: str | None = Field(default=None, description="The API's base URL.")
+    api_key_env: Annotated[str, AfterValidator(_variable_name)] | None = Field(
+        default=None,
+        description="The environment variable holding the key (default: OPENAI_API_KEY or"
+        " ANTHROPIC_API_KEY).",
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_api_url(value)
+
+
 class Config(StrictModel):
     """`promptsync.yaml`: where the prompts are and which registry they go to."""
 
@@ -112,6 +146,16 @@ class Config(StrictModel):
     )
     impact: ImpactConfig = Field(
         default_factory=ImpactConfig, description="What `plan --impact` samples."
+    )
+    evals_dir: str = Field(
+        default="evals",
+        min_length=1,
+        description="Where the evaluation files are (docs/evaluation.md).",
+    )
+    providers: dict[str, ProviderConfig] = Field(
+        default_factory=dict,
+        description="How `plan --eval` calls each provider's models (default: openai and"
+        " anthropic through their own SDKs, keys from OPENAI_API_KEY / ANTHROPIC_API_KEY).",
     )
 
     @field_validator("project_id")

@@ -49,6 +49,8 @@ def _credential_issues(doc: Document) -> list[Issue]:
     issues = []
     for path, (line, col) in sorted(doc.key_marks.items(), key=lambda kv: kv[1]):
         name = str(path[-1])
+        if name == "api_key_env" and path[:1] == ("providers",):
+            continue  # the name of a variable that holds a key (checked to be one)
         if CREDENTIAL_KEY.search(name):
             issues.append(
                 doc.issue(

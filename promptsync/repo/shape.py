@@ -20,7 +20,7 @@ from promptsync.repo.rules import (
 )
 
 CONFIG_KEYS = frozenset(
-    {"backend", "project_id", "api_url", "prompts_dir", "datasets_dir", "environments"}
+    {"backend", "project_id", "api_url", "prompts_dir", "datasets_dir", "evals_dir", "environments"}
 )
 
 
@@ -76,5 +76,6 @@ def config_ok(data: Any) -> bool:
         and (api_url is None or (text_ok(api_url) and passes(check_api_url, api_url)))
         and text_ok(data.get("prompts_dir", "prompts"), 1)
         and text_ok(data.get("datasets_dir", "datasets"), 1)
+        and text_ok(data.get("evals_dir", "evals"), 1)
         and environments_ok(data.get("environments"))
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import partial
 from urllib.parse import quote
 
-from promptsync.backends.freeplay import search
+from promptsync.backends.freeplay import search, testruns
 from promptsync.backends.freeplay.datasets import FreeplayDatasets
 from promptsync.backends.freeplay.wire import (
     create_body,
@@ -19,6 +19,7 @@ from promptsync.backends.freeplay.wire import (
 )
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.backends.replies import ShapeError
+from promptsync.evaluate.run import CaseResult
 from promptsync.impact.traffic import CallSample
 from promptsync.kinds.datasets.changes import (
     AddTestCases,
@@ -120,6 +121,10 @@ class FreeplayBackend:
     @property
     def requests(self) -> int:
         return self.http.requests
+
+    def record_test_run(self, dataset: str, name: str, results: Sequence[CaseResult]) -> str:
+        """An evaluation as a Freeplay test run of `dataset` (see freeplay/testruns.py)."""
+        return testruns.record_test_run(self.http, self.project_id, dataset, name, results)
 
     # --- datasets ------------------------------------------------------------------------------
 

@@ -1,0 +1,93 @@
+"""Evaluation files → checked specs, every problem `path:line:column: message`, all at once: the
+YAML, the model's field errors, and what they refer to (a template with prompt files, a dataset
+with a dataset file, one file per template)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from promptsync.errors import Issue, LoadError
+from promptsync.evaluate.models import EvalFile
+from promptsync.repo.discovery import walk_prompts
+from promptsync.repo.locate import describe, mark
+from promptsync.repo.yamlread import MAX_BYTES, parse_document
+
+EVAL_FIELDS = "a mapping of evaluation fields (see docs/evaluation.md)"
+
+
+@dataclass(frozen=True)
+class EvalSpec:
+    path: str
+    spec: EvalFile
+
+
+def _one(
+    raw: bytes, path: str, templates: Collection[str], datasets: Collection[str]
+) -> tuple[EvalSpec | None, list[Issue]]:
+    from promptsync.evaluate.models import eval_keys
+    from promptsync.repo.model_issues import validate_model
+
+    doc = parse_document(raw, path, EVAL_FIELDS)
+    issues = list(doc.issues)
+    if type(doc.data) is not dict:
+        line, col = mark(doc, ())
+        return None, [
+            *issues,
+            doc.issue(line, col, f"expected a mapping, got {describe(doc.data)}"),
+        ]
+    spec, problems = validate_model(doc, EvalFile, eval_keys)
+    issues += problems
+    if spec is None:
+        return None, issues
+    if spec.template not in templates:
+        line, col = mark(doc, ("template",))
+        issues.append(doc.issue(line, col, f"template {spec.template!r} has no prompt file"))
+    if spec.dataset not in datasets:
+        line, col = mark(doc, ("dataset",))
+        issues.append(doc.issue(line, col, f"dataset {spec.dataset!r} has no dataset file"))
+    if any(i.severity == "error" for i in issues):
+        return None, issues
+    return EvalSpec(path, spec), issues
+
+
+def check_evals(
+    evals_dir: Path, root: Path, templates: Collection[str], datasets: Collection[str]
+) -> tuple[list[EvalSpec], list[Issue]]:
+    """Every eval file under `evals_dir` (none when it does not exist), and every issue."""
+    if not evals_dir.is_dir():
+        return [], []
+    tree = walk_prompts(evals_dir, root)
+    issues = list(tree.issues)
+    specs: list[EvalSpec] = []
+    seen: dict[str, str] = {}
+    for found in tree.files:
+        try:
+            with open(found.path, "rb") as handle:  # noqa: PTH123 - one plain read
+                raw = handle.read(MAX_BYTES + 1)
+                size = os.fstat(handle.fileno()).st_size
+        except OSError as exc:
+            issues.append(Issue(found.shown, 1, 1, f"cannot read file: {exc.strerror}"))
+            continue
+        if len(raw) > MAX_BYTES:
+            issues.append(Issue(found.shown, 0, 0, f"file is {size:,} bytes; the limit is 1 MiB"))
+            continue
+        try:
+            spec, found_issues = _one(raw, found.shown, templates, datasets)
+        except LoadError as exc:
+            issues += exc.issues
+            continue
+        issues += found_issues
+        if spec is None:
+            continue
+        name = spec.spec.template
+        if name in seen:
+            issues.append(
+                Issue(found.shown, 1, 1, f"template {name!r} is already evaluated by {seen[name]}")
+            )
+            continue
+        seen[name] = found.shown
+        specs.append(spec)
+    return specs, sorted(issues)
