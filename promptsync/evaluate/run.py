@@ -126,7 +126,7 @@ class _Calls:
                 self.called.add(key)
                 done += 1
                 now = time.monotonic()
-                if now - last >= 2 or done == len(todo):
+                if done == 1 or now - last >= 2 or done == len(todo):
                     last = now
                     self.progress(f"eval: {done}/{len(todo)} model calls")
 
