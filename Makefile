@@ -11,9 +11,9 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 # Reinstall whenever pyproject.toml changes. pip, not uv: a fresh clone needs only Python 3.
-# The demo runs the emulator, which is the [emulator] extra; dev includes it and [eval].
+# The demo runs the emulator ([emulator]) and an evaluation ([eval]); dev includes both.
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[emulator]'
+	$(PY) -m pip install --quiet -e '.[emulator,eval]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: start the emulator on a free local port, run the main job on the example
-# prompts, show `plan --impact` on a breaking change with recorded calls (Freeplay), and stop
-# the emulator again whatever happens.
+# prompts and datasets, show `plan --impact` on a breaking change with recorded calls and
+# `plan --eval` on a change that makes answers worse (Freeplay; the emulator's model endpoints
+# answer), and stop the emulator again whatever happens.
 #   scripts/demo.sh              Freeplay: prompts/ and promptsync.yaml at the repository root
 #   scripts/demo.sh promptlayer  PromptLayer: examples/promptlayer/ (also: make demo BACKEND=promptlayer)
 set -euo pipefail
@@ -56,6 +57,9 @@ else
   export FREEPLAY_API_URL="$url"
   echo "Emulator running at $FREEPLAY_API_URL (state in a temporary directory)"
 fi
+# Evaluation calls the models through the official SDKs: here, the emulator's model endpoints.
+export ANTHROPIC_BASE_URL="$url" ANTHROPIC_API_KEY="demo-model-key"
+export OPENAI_BASE_URL="$url/v1" OPENAI_API_KEY="demo-model-key"
 
 step promptsync validate
 step promptsync plan
@@ -69,7 +73,7 @@ step promptsync plan
 step python scripts/record_calls.py
 changed="$work/changed"
 mkdir -p "$changed"
-cp -R promptsync.yaml prompts "$changed/"
+cp -R promptsync.yaml prompts datasets evals "$changed/"
 python - "$changed/prompts/support_agent.yaml" <<'PY'
 import sys
 from pathlib import Path
@@ -80,5 +84,19 @@ path.write_text(text.replace("variables:\n", "variables:\n  tone: {example: frie
 PY
 printf '\n\033[1m$ cd %s  # a copy where support_agent now requires {{tone}}\033[0m\n' "$changed"
 (cd "$changed" && step promptsync plan --impact)
+
+# Evaluation: the same copy also asks for long answers; its eval file wants short ones. The
+# plan runs the new version and prod's over datasets/support_cases.yaml and compares them.
+python - "$changed/prompts/support_agent.yaml" <<'PY'
+import sys
+from pathlib import Path
+
+path = Path(sys.argv[1])
+text = path.read_text()
+path.write_text(text.replace('content: "{{question}}"', 'content: "{{question}} Please answer in detail, with examples."'))
+PY
+printf '\n\033[1m$ cd %s  # support_agent now asks for long answers\033[0m\n' "$changed"
+(cd "$changed" && step promptsync plan --eval) && code=0 || code=$?
+echo "(exit $code: 3 means the evaluation gate failed — one check regressed, on purpose)"
 # The real prompts/ still match the remote.
 step promptsync plan
