@@ -41,7 +41,11 @@ def test_examples_validate(run_cli: RunCli, monkeypatch) -> None:  # type: ignor
     monkeypatch.chdir(REPO)
     code, out, err = run_cli("validate")
     assert (code, err) == (0, "")
-    assert out == "prompts: 7 file(s), 6 template(s) valid.\n"
+    assert out == (
+        "prompts: 7 file(s), 6 template(s) valid.\n"
+        "datasets: 1 dataset(s), 3 test case(s) valid.\n"
+        "evals: 1 evaluation(s) valid.\n"
+    )
 
 
 def test_examples_cover_the_format() -> None:

@@ -94,10 +94,12 @@ def test_a_version_published_with_the_sdk_is_drift(project: Path, pl: PL, run_cl
     publish(pl, "album_bot", "Name an album like {pop_star}. Be edgy.", labels=["prod"])
     plan = plan_json(run_cli)
     [change] = plan["changes"]
-    assert (change["name"], change["actions"]) == ("album_bot", ["update"])
+    # prod moves back to the file's version, which exists (v2): a label move, no new version.
+    assert (change["name"], change["actions"]) == ("album_bot", ["promote"])
     prod = change["environments"]["prod"]
-    assert prod["via"] == "create"
+    assert prod["via"] == "promote"
     assert prod["before"]["version_id"].endswith(":v3")  # the SDK's version
+    assert prod["after"]["version_id"].endswith(":v2")
     messages = next(d for d in change["diff"] if d["path"] == "messages")
     assert "-Name an album like {pop_star}. Be edgy." in messages["text_diff"]
     assert "+Two-word album name in the style of {pop_star}" in messages["text_diff"]

@@ -203,3 +203,76 @@ REJECTED = {
 def test_shape_refuses_each_rule_it_mirrors(case: str) -> None:
     assert not _model_accepts(PromptFile, REJECTED[case])
     assert not prompt_file_ok(REJECTED[case])
+
+
+DATASETS = [
+    {"name": "d", "test_cases": [{"inputs": {"q": "a"}}]},
+    {"name": "d", "input_names": ["q"], "test_cases": [{"inputs": {"q": 1.5}, "output": "x"}]},
+    {"name": "d", "test_cases": [{"inputs": {"q": "a"}, "metadata": {"k": True, "n": 2}}]},
+    {"name": "d", "test_cases": [{"inputs": {}, "history": [{"role": "user", "content": "hi"}]}]},
+    {"name": "d", "cases_file": "d.jsonl"},
+    {"name": "d", "test_cases": [{"inputs": {"q": "a"}, "metadata": {"k": [1]}}]},
+    {"name": "d", "test_cases": [{"inputs": {"1bad": "a"}}]},
+    {"name": "d", "test_cases": [{"inputs": {"q": "a"}, "output": 3}]},
+    {"name": "d", "input_names": ["q", "q"], "test_cases": []},
+    {"name": "d", "test_cases": [{"inputs": {"q": float("nan")}}]},
+    {"name": "d", "test_cases": [{"inputs": {}, "history": [{"role": "bot", "content": "x"}]}]},
+    {"name": " d", "test_cases": []},
+]
+
+
+@pytest.mark.parametrize("data", DATASETS)
+def test_the_dataset_shape_check_agrees_with_the_model(data: dict[str, Any]) -> None:
+    from pydantic import ValidationError
+
+    from promptsync.kinds.datasets.models import DatasetFile
+    from promptsync.kinds.datasets.shape import dataset_ok
+
+    if dataset_ok(data):
+        DatasetFile.model_validate(data)  # must not raise
+    else:
+        with pytest.raises(ValidationError):
+            DatasetFile.model_validate(data)
+
+
+EVALS = [
+    {"template": "t", "dataset": "d", "checks": [{"contains": "{{x}}"}]},
+    {
+        "template": "t",
+        "dataset": "d",
+        "baseline": "prod",
+        "sample": 5,
+        "checks": [{"max_chars": 9}],
+    },
+    {
+        "template": "t",
+        "dataset": "d",
+        "checks": [{"judge": {"rubric": "r", "model": "m", "provider": "p"}}],
+    },
+    {
+        "template": "t",
+        "dataset": "d",
+        "checks": [{"json_schema": "output_schema"}],
+        "gate": {"min_pass_rate": 1},
+    },
+    {"template": "t", "dataset": "d", "checks": []},
+    {"template": "t", "dataset": "d", "checks": [{"regex": "("}]},
+    {"template": "t", "dataset": "d", "checks": [{"contains": "a", "regex": "b"}]},
+    {"template": "t", "dataset": "d", "baseline": "latest", "checks": [{"contains": "a"}]},
+    {"template": "t", "dataset": "d", "checks": [{"max_chars": 0}]},
+    {"template": "t", "dataset": "d", "checks": [{"equals_expected": False}]},
+]
+
+
+@pytest.mark.parametrize("data", EVALS)
+def test_the_eval_shape_check_agrees_with_the_model(data: dict[str, Any]) -> None:
+    from pydantic import ValidationError
+
+    from promptsync.evaluate.models import EvalFile
+    from promptsync.evaluate.shape import eval_ok
+
+    if eval_ok(data):
+        EvalFile.model_validate(data)
+    else:
+        with pytest.raises(ValidationError):
+            EvalFile.model_validate(data)

@@ -91,7 +91,14 @@ def test_quick_settings_agree_with_load_settings(project: Path, environ: dict[st
         assert quick is None  # only load_settings words the error
         return
     c = settings.config
-    expected = Where(settings.root, settings.prompts_dir, c.environments, c.backend)
+    expected = Where(
+        settings.root,
+        settings.prompts_dir,
+        c.environments,
+        c.backend,
+        settings.datasets_dir,
+        settings.root / c.evals_dir,
+    )
     assert quick in (None, expected)
 
 

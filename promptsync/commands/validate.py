@@ -39,6 +39,11 @@ def run_validate(config: str | None, fmt: str) -> int:
                 if result.datasets is not None
                 else {}
             ),
+            **(
+                {"evals_dir": result.evals[0], "evals": result.evals[1]}
+                if result.evals is not None
+                else {}
+            ),
             "errors": [_issue_json(i) for i in errors],
             "warnings": [_issue_json(i) for i in result.issues if i.severity == "warning"],
         }

@@ -8,12 +8,16 @@ import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from promptsync.errors import Issue, LoadError
-from promptsync.evaluate.models import EvalFile
+from promptsync.evaluate.shape import eval_ok
 from promptsync.repo.discovery import walk_prompts
 from promptsync.repo.locate import describe, mark
-from promptsync.repo.yamlread import MAX_BYTES, parse_document
+from promptsync.repo.yamlread import LIBYAML, MAX_BYTES, parse_document
+
+if TYPE_CHECKING:  # pydantic only when a model is built
+    from promptsync.evaluate.models import EvalFile
 
 EVAL_FIELDS = "a mapping of evaluation fields (see docs/evaluation.md)"
 
@@ -24,12 +28,17 @@ class EvalSpec:
     spec: EvalFile
 
 
-def _one(
-    raw: bytes, path: str, templates: Collection[str], datasets: Collection[str]
-) -> tuple[EvalSpec | None, list[Issue]]:
-    from promptsync.evaluate.models import eval_keys
-    from promptsync.repo.model_issues import validate_model
+@dataclass(frozen=True)
+class _Refs:
+    """What validate needs of a file the shape check vouched for (no model is built)."""
 
+    template: str
+    dataset: str
+
+
+def _one(
+    raw: bytes, path: str, templates: Collection[str], datasets: Collection[str], build: bool
+) -> tuple[EvalSpec | None, list[Issue]]:
     doc = parse_document(raw, path, EVAL_FIELDS)
     issues = list(doc.issues)
     if type(doc.data) is not dict:
@@ -38,10 +47,17 @@ def _one(
             *issues,
             doc.issue(line, col, f"expected a mapping, got {describe(doc.data)}"),
         ]
-    spec, problems = validate_model(doc, EvalFile, eval_keys)
-    issues += problems
-    if spec is None:
-        return None, issues
+    if not build and LIBYAML and eval_ok(doc.data):  # validate: certainly valid, no pydantic
+        data = doc.data
+        spec: Any = _Refs(data["template"], data["dataset"])
+    else:
+        from promptsync.evaluate.models import EvalFile, eval_keys
+        from promptsync.repo.model_issues import validate_model
+
+        spec, problems = validate_model(doc, EvalFile, eval_keys)
+        issues += problems
+        if spec is None:
+            return None, issues
     if spec.template not in templates:
         line, col = mark(doc, ("template",))
         issues.append(doc.issue(line, col, f"template {spec.template!r} has no prompt file"))
@@ -54,7 +70,12 @@ def _one(
 
 
 def check_evals(
-    evals_dir: Path, root: Path, templates: Collection[str], datasets: Collection[str]
+    evals_dir: Path,
+    root: Path,
+    templates: Collection[str],
+    datasets: Collection[str],
+    *,
+    build: bool = True,
 ) -> tuple[list[EvalSpec], list[Issue]]:
     """Every eval file under `evals_dir` (none when it does not exist), and every issue."""
     if not evals_dir.is_dir():
@@ -75,7 +96,7 @@ def check_evals(
             issues.append(Issue(found.shown, 0, 0, f"file is {size:,} bytes; the limit is 1 MiB"))
             continue
         try:
-            spec, found_issues = _one(raw, found.shown, templates, datasets)
+            spec, found_issues = _one(raw, found.shown, templates, datasets, build)
         except LoadError as exc:
             issues += exc.issues
             continue

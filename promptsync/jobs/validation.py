@@ -27,6 +27,7 @@ class Where:
     managed: list[str] | None
     backend: str
     datasets_dir: Path | None = None
+    evals_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Validation:
     issues: list[Issue]
     prompts_dir: str  # as shown to the user
     datasets: DatasetCount | None = None  # None: no datasets directory
+    evals: tuple[str, int] | None = None  # (the directory as shown, valid files); None: none
 
     @property
     def errors(self) -> list[Issue]:
@@ -48,6 +50,8 @@ class Validation:
         if self.datasets is not None:
             d = self.datasets
             text += f"\n{d.directory}: {d.datasets} dataset(s), {d.cases} test case(s) valid."
+        if self.evals is not None:
+            text += f"\n{self.evals[0]}: {self.evals[1]} evaluation(s) valid."
         return text
 
 
@@ -58,14 +62,15 @@ class DatasetCount:
     cases: int
 
 
-def _datasets(where: Where) -> tuple[DatasetCount | None, list[Issue]]:
+def _datasets(where: Where) -> tuple[DatasetCount | None, list[Issue], frozenset[str]]:
     directory = where.datasets_dir or where.root / "datasets"
     if not directory.is_dir():
-        return None, []
+        return None, [], frozenset()
     sources, issues = check_datasets(directory, where.root, where.backend)
     valid = not any(i.severity == "error" for i in issues)
     cases = sum(len(s.cases) for s in sources) if valid else 0
-    return DatasetCount(display_path(directory), len(sources) if valid else 0, cases), issues
+    count = DatasetCount(display_path(directory), len(sources) if valid else 0, cases)
+    return count, issues, frozenset(s.name for s in sources)
 
 
 def _quick_where(config: str | None, environ: Mapping[str, str], cwd: Path) -> Where | None:
@@ -97,7 +102,10 @@ def _quick_where(config: str | None, environ: Mapping[str, str], cwd: Path) -> W
     root = path.parent if path else cwd
     environments: list[str] | None = data.get("environments")
     prompts = root / data.get("prompts_dir", "prompts")
-    return Where(root, prompts, environments, backend, root / data.get("datasets_dir", "datasets"))
+    datasets = root / data.get("datasets_dir", "datasets")
+    return Where(
+        root, prompts, environments, backend, datasets, root / data.get("evals_dir", "evals")
+    )
 
 
 def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Validation:
@@ -110,19 +118,39 @@ def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Valid
             return Validation(0, 0, exc.issues, "prompts")
         c = settings.config
         where = Where(
-            settings.root, settings.prompts_dir, c.environments, c.backend, settings.datasets_dir
+            settings.root,
+            settings.prompts_dir,
+            c.environments,
+            c.backend,
+            settings.datasets_dir,
+            settings.root / c.evals_dir,
         )
     shown = display_path(where.prompts_dir)
-    datasets, dataset_issues = _datasets(where)
+    datasets, dataset_issues, dataset_names = _datasets(where)
     try:
         checked = check_prompts(where.prompts_dir, where.managed, where.root, where.backend)
     except LoadError as exc:
         return Validation(0, 0, sorted([*exc.issues, *dataset_issues]), shown, datasets)
     valid = checked.valid
+    evals, eval_issues = _evals(where, checked.names, dataset_names)
     return Validation(
         checked.files if valid else 0,
         checked.templates if valid else 0,
-        sorted([*checked.issues, *dataset_issues]),
+        sorted([*checked.issues, *dataset_issues, *eval_issues]),
         shown,
         datasets,
+        evals,
     )
+
+
+def _evals(
+    where: Where, templates: frozenset[str], datasets: frozenset[str]
+) -> tuple[tuple[str, int] | None, list[Issue]]:
+    directory = where.evals_dir or where.root / "evals"
+    if not directory.is_dir():
+        return None, []
+    from promptsync.evaluate.load import check_evals
+
+    specs, issues = check_evals(directory, where.root, templates, datasets, build=False)
+    valid = not any(i.severity == "error" for i in issues)
+    return (display_path(directory), len(specs) if valid else 0), issues

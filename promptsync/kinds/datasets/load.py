@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,10 @@ from promptsync.errors import Issue, LoadError
 from promptsync.kinds.datasets.desired import DatasetSource, LoadedDatasets
 from promptsync.kinds.datasets.identity import case_content, case_hash
 from promptsync.kinds.datasets.remote import CaseContent
+from promptsync.kinds.datasets.shape import case_ok, dataset_ok
 from promptsync.repo.discovery import display_path, escapes_root, walk_prompts
 from promptsync.repo.locate import describe, mark
-from promptsync.repo.yamlread import MAX_BYTES, Document, parse_document
+from promptsync.repo.yamlread import LIBYAML, MAX_BYTES, Document, parse_document
 
 DATASET_FIELDS = "a mapping of dataset fields (see docs/datasets.md)"
 MAX_CASES_FILE = 256 * 1024 * 1024  # a JSON Lines file is read line by line; this bounds it
@@ -29,11 +31,36 @@ def _place(doc: Document, path: tuple[str | int, ...]) -> tuple[int, int]:
     return mark(doc, path)
 
 
-def _model_issues(doc: Document) -> tuple[Any, list[Issue]]:
+@dataclass(frozen=True)
+class _Declared:
+    """What a dataset file says, as plain data (from the model, or vouched for by the shape
+    check without pydantic)."""
+
+    name: str
+    description: str | None
+    input_names: list[str] | None
+    test_cases: list[dict[str, Any]] | None  # each a test case's raw fields
+    cases_file: str | None
+
+
+def _declared(doc: Document) -> tuple[_Declared | None, list[Issue]]:
+    data = doc.data
+    if LIBYAML and dataset_ok(data):  # certainly valid: no pydantic (validate stays fast)
+        return _Declared(
+            data["name"],
+            data.get("description"),
+            data.get("input_names"),
+            data.get("test_cases"),
+            data.get("cases_file"),
+        ), []
     from promptsync.kinds.datasets.models import DatasetFile, dataset_keys
     from promptsync.repo.model_issues import validate_model
 
-    return validate_model(doc, DatasetFile, dataset_keys)
+    file, issues = validate_model(doc, DatasetFile, dataset_keys)
+    if file is None:
+        return None, issues
+    cases = None if file.test_cases is None else [c.model_dump() for c in file.test_cases]
+    return _Declared(file.name, file.description, file.input_names, cases, file.cases_file), issues
 
 
 def _case_from_line(raw: str, shown: str, number: int) -> tuple[CaseContent | None, list[Issue]]:
@@ -52,8 +79,10 @@ def _case_from_line(raw: str, shown: str, number: int) -> tuple[CaseContent | No
         return None, [Issue(shown, number, column, f"not valid JSON: {message}")]
     if not isinstance(data, dict):
         return None, [Issue(shown, number, 1, f"expected a test case object, got {describe(data)}")]
+    if case_ok(data):
+        return _content(data), []
     try:
-        return _content(TestCase.model_validate(data)), []
+        return _content(TestCase.model_validate(data).model_dump()), []
     except ValidationError:
         pass
     from promptsync.kinds.datasets.models import case_keys
@@ -67,9 +96,10 @@ def _case_from_line(raw: str, shown: str, number: int) -> tuple[CaseContent | No
     return None, [Issue(shown, number, i.column, i.message, i.severity) for i in issues]
 
 
-def _content(case: Any) -> CaseContent:
-    history = [m.model_dump() for m in case.history] if case.history else None
-    return case_content(case.inputs, case.output, case.metadata, history)
+def _content(case: dict[str, Any]) -> CaseContent:
+    return case_content(
+        case["inputs"], case.get("output"), case.get("metadata"), case.get("history")
+    )
 
 
 def _cases_file(
@@ -107,7 +137,7 @@ def _cases_file(
     return cases, issues
 
 
-def _inline_cases(doc: Document, file: Any) -> list[tuple[CaseContent, str]]:
+def _inline_cases(doc: Document, file: _Declared) -> list[tuple[CaseContent, str]]:
     found = []
     for i, case in enumerate(file.test_cases or []):
         line, _ = _place(doc, ("test_cases", i))
@@ -116,7 +146,7 @@ def _inline_cases(doc: Document, file: Any) -> list[tuple[CaseContent, str]]:
 
 
 def _check_cases(
-    doc: Document, file: Any, cases: list[tuple[CaseContent, str]], backend: str
+    doc: Document, file: _Declared, cases: list[tuple[CaseContent, str]], backend: str
 ) -> tuple[tuple[str, ...], list[Issue]]:
     """The dataset's input names (declared, or every input used, in order of first use), and
     the problems across its test cases."""
@@ -170,7 +200,7 @@ def check_dataset(
             *issues,
             doc.issue(line, col, f"expected a mapping, got {describe(doc.data)}"),
         ]
-    file, model_issues = _model_issues(doc)
+    file, model_issues = _declared(doc)
     issues += model_issues
     if file is None:
         return None, issues

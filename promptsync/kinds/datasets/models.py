@@ -9,6 +9,7 @@ text). Anything else is a located error, never silently dropped.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -38,12 +39,31 @@ class HistoryMessage(StrictModel):
     content: str
 
 
+def _json_values(value: dict[str, Any]) -> dict[str, Any]:
+    """Inputs are sent as JSON: NaN and infinity anywhere in them are refused."""
+
+    def finite(item: Any) -> bool:
+        if isinstance(item, float):
+            return math.isfinite(item)
+        if isinstance(item, dict):
+            return all(finite(v) for v in item.values())
+        if isinstance(item, list):
+            return all(finite(v) for v in item)
+        return True
+
+    if not finite(value):
+        raise ValueError("NaN and infinity are not JSON")
+    return value
+
+
 class TestCase(StrictModel):
     """One test case: the template's inputs, and optionally what it should answer."""
 
     __test__ = False  # not a pytest test class
 
-    inputs: dict[InputName, Any] = Field(description="Variable name → value (any JSON value).")
+    inputs: Annotated[dict[InputName, Any], AfterValidator(_json_values)] = Field(
+        description="Variable name → value (any JSON value)."
+    )
     output: str | None = Field(default=None, description="The expected output (text).")
     metadata: dict[str, MetadataValue] | None = Field(
         default=None, description="Text, number or boolean values only (Freeplay's limit)."

@@ -173,6 +173,7 @@ class CheckedPrompts:
     files: int
     templates: int
     issues: tuple[Issue, ...]
+    names: frozenset[str] = frozenset()  # the valid templates
 
     @property
     def valid(self) -> bool:
@@ -267,7 +268,7 @@ def check_prompts(
             names.add(checked.doc.data["name"])
 
     issues = _each_file(prompts_dir, managed, root, build=False, keep=count, backend=backend)
-    return CheckedPrompts(files, len(names), tuple(sorted(issues)))
+    return CheckedPrompts(files, len(names), tuple(sorted(issues)), frozenset(names))
 
 
 def load_prompts(
