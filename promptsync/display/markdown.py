@@ -38,9 +38,25 @@ def _body(change: Change | DatasetChange, impact: Impact | None = None) -> str:
     else:
         head, body = heading(change), change_body(change, impact)
     lines = [head[1], *("    " + text for _, text in body)]
-    lines = [visible(line) for line in lines]
+    lines = [_marker_first(visible(line)) for line in lines]
     # A fence inside the diff would end the code block early.
     return "\n".join(lines).replace("```", "`\u200b``")
+
+
+MARKERS = "+-~>!"
+
+
+def _marker_first(line: str) -> str:
+    """A line's change marker moved to column 0, the indentation after it: GitHub colours a
+    `diff` block's lines by their first character (as Atlantis's diff-markdown does). The marker
+    is the first character after the structural indentation (a multiple of 4 spaces), so a
+    diff's context line whose text starts with "-" stays a context line."""
+    depth = (len(line) - len(line.lstrip(" "))) // 4 * 4
+    if line[depth:].startswith(("--- ", "+++ ")):  # a unified diff's file headers
+        return line
+    if depth and line[depth : depth + 1] in tuple(MARKERS):
+        return line[depth] + line[:depth] + line[depth + 1 :]
+    return line
 
 
 def _breaking_note(plan: Plan) -> str:
