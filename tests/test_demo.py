@@ -30,11 +30,15 @@ def test_demo_tour(backend: str, tmp_path: Path) -> None:
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     # validate, plan, apply, plan; on Freeplay also plan --impact (a changed copy), then plan.
-    assert out.count("$ promptsync") == (6 if backend == "freeplay" else 4)
+    assert out.count("$ promptsync") == (7 if backend == "freeplay" else 4)
     if backend == "freeplay":
         assert "3 of them do not pass `tone`, which this version now requires" in out
+        # The evaluation of a change that makes answers long: one check regresses, on purpose.
+        assert "pass rate 100% -> 0% (-100 pp); 0 improved, 3 regressed" in out
+        assert "exit 3: 3 means the evaluation gate failed" in out
     assert "Remote verified." in out
-    assert proc.stdout.rstrip().endswith("No changes. Your prompts match the remote.")
+    assert proc.stdout.rstrip().endswith("No changes. Your prompts and datasets match the remote.")
+    assert "Datasets: 1 to create" in out
     assert not list(tmp_path.glob("tmp.*")), "the demo left its temporary state behind"
 
 

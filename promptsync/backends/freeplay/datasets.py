@@ -33,6 +33,7 @@ from promptsync.threads import in_parallel
 PAGE = 100
 BULK = 100  # Freeplay's most test cases in one bulk request
 MAX_PAGES = 10_000
+READS = 6  # reads are idempotent: as patient as the plan's other reads
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,9 @@ class FreeplayDatasets:
     def _pages(self, path: str, read: Callable[[Any], Any]) -> list[Any]:
         found: list[Any] = []
         for page in range(1, MAX_PAGES + 1):
-            payload = self.http.json("GET", path, params={"page": page, "page_size": PAGE})
+            payload = self.http.json(
+                "GET", path, params={"page": page, "page_size": PAGE}, retries=READS
+            )
             try:
                 items, more = _page(payload)
             except ShapeError as exc:
@@ -160,7 +163,9 @@ class FreeplayDatasets:
         return RemoteDatasets(datasets, others)
 
     def _find(self, name: str) -> str | None:
-        payload = self.http.json("GET", self.base, params={"name": name, "page_size": PAGE})
+        payload = self.http.json(
+            "GET", self.base, params={"name": name, "page_size": PAGE}, retries=READS
+        )
         try:
             items, _ = _page(payload)
         except ShapeError as exc:

@@ -32,6 +32,7 @@ UPLOAD = "/api/public/v2/dataset-versions/from-file"
 ROWS = "/api/public/v2/datasets/{id}/rows"
 PAGE = 100
 MAX_PAGES = 10_000
+READS = 6  # reads are idempotent: as patient as the plan's other reads
 RESERVED = ("output", "metadata", "history")
 POLLS = 10  # the upload is processed asynchronously: its version is waited for this many times
 
@@ -137,7 +138,9 @@ class PromptLayerDatasets:
         columns: tuple[str, ...] = ()
         cases: list[RemoteCase] = []
         for page in range(1, MAX_PAGES + 1):
-            payload = self.http.json("GET", path, params={"page": page, "per_page": PAGE})
+            payload = self.http.json(
+                "GET", path, params={"page": page, "per_page": PAGE}, retries=READS
+            )
             names = payload.get("columns") if isinstance(payload, dict) else None
             rows = payload.get("rows") if isinstance(payload, dict) else None
             if not isinstance(names, list) or not isinstance(rows, list):
@@ -179,7 +182,9 @@ class PromptLayerDatasets:
         """The dataset group's id, created when it does not exist yet."""
 
         def found() -> str | None:
-            payload = self.http.json("GET", LIST, params={"name": name, "per_page": PAGE})
+            payload = self.http.json(
+                "GET", LIST, params={"name": name, "per_page": PAGE}, retries=READS
+            )
             items = payload.get("datasets") if isinstance(payload, dict) else None
             for item in items if isinstance(items, list) else []:
                 group = item.get("dataset_group") if isinstance(item, dict) else None
