@@ -15,7 +15,10 @@ from promptsync.kinds.datasets.load import check_datasets
 from promptsync.kinds.prompts.desired import LoadedPrompts, PromptSource
 from promptsync.kinds.prompts.load import load_prompts, name_in_file
 from promptsync.kinds.prompts.remote import LATEST
+from promptsync.repo.checked import CheckedFiles
 from promptsync.repo.settings import Settings, load_settings
+
+CHECKED = Path(".promptsync") / "cache" / "files.json"
 
 if TYPE_CHECKING:
     from promptsync.repo.gitdiff import ChangedFiles
@@ -72,8 +75,13 @@ def load_project(settings: Settings) -> Project:
     issues: list[Issue] = []
     prompts: LoadedPrompts | None = None
     try:
+        known = CheckedFiles(settings.root / CHECKED, backend)
         prompts = load_prompts(
-            settings.prompts_dir, settings.config.environments, root=settings.root, backend=backend
+            settings.prompts_dir,
+            settings.config.environments,
+            root=settings.root,
+            backend=backend,
+            known=known,
         )
     except LoadError as exc:
         issues += exc.issues

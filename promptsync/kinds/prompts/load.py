@@ -23,6 +23,7 @@ from promptsync.errors import Issue, LoadError
 from promptsync.kinds.prompts import dialect
 from promptsync.kinds.prompts.file_checks import semantic_issues
 from promptsync.kinds.prompts.shape import environment_ok, prompt_file_ok, template_name_ok
+from promptsync.repo.checked import CheckedFiles
 from promptsync.repo.discovery import FoundFile, display_path, find_prompt_files, walk_prompts
 from promptsync.repo.locate import describe, hint, mark
 from promptsync.repo.yamlread import (
@@ -119,12 +120,23 @@ class _Checked:
         return not any(i.severity == "error" for i in self.issues)
 
 
-def _check(raw: bytes, path: str, build: bool, backend: str) -> _Checked:
+def _check(
+    raw: bytes, path: str, build: bool, backend: str, known: CheckedFiles | None = None
+) -> _Checked:
     """Every check of one file; raises LoadError only when the file cannot be read as YAML.
 
     Registries other than Freeplay have their own rules for the file (kinds/prompts/dialect.py),
-    which need the model: those files are always built.
+    which need the model: those files are always built. A Freeplay file whose bytes `known`
+    holds was found valid before: its data is taken from there, not parsed again.
     """
+    cached = known.get(raw) if known is not None and backend == "freeplay" else None
+    if cached is not None:
+        doc = Document(path, raw.decode("utf-8"), cached)
+        if build:
+            from promptsync.kinds.prompts.models import trusted_prompt
+
+            return _Checked(doc, [], trusted_prompt(cached))
+        return _Checked(doc, [], None)
     doc = parse_document(raw, path)
     issues = list(doc.issues)
     if type(doc.data) is not dict:
@@ -148,6 +160,8 @@ def _check(raw: bytes, path: str, build: bool, backend: str) -> _Checked:
             issues += registry_issues
     fmt = dialect.template_language(doc.data, prompt, backend)
     issues += semantic_issues(doc, doc.data, fmt)
+    if known is not None and vouched and not issues:
+        known.add(raw, doc.data)
     return _Checked(doc, issues, prompt)
 
 
@@ -187,6 +201,7 @@ def _each_file(
     build: bool,
     keep: Callable[[FoundFile, _Checked], None],
     backend: str,
+    known: CheckedFiles | None = None,
 ) -> list[Issue]:
     """Check every prompt file; hand each readable one to `keep`; return every issue."""
     if not prompts_dir.is_dir():
@@ -196,7 +211,7 @@ def _each_file(
     issues = list(tree.issues)
     claims = _Claims(managed)
     files = list(tree.files)
-    outcomes = checked_files(files, build, backend)
+    outcomes = checked_files(files, build, backend, known)
     for file, outcome in zip(files, outcomes, strict=True):
         if not isinstance(outcome, _Checked):
             issues.extend(outcome)
@@ -219,20 +234,23 @@ def _contents(file: FoundFile) -> bytes | list[Issue]:
 
 
 def _outcome(
-    item: tuple[FoundFile, bytes | list[Issue]], build: bool, backend: str
+    item: tuple[FoundFile, bytes | list[Issue]],
+    build: bool,
+    backend: str,
+    known: CheckedFiles | None = None,
 ) -> _Checked | list[Issue]:
     """One file checked, or the issues that stopped it from being read."""
     file, raw = item
     if isinstance(raw, list):
         return raw
     try:
-        return _check(raw, file.shown, build, backend)
+        return _check(raw, file.shown, build, backend, known)
     except LoadError as exc:
         return exc.issues
 
 
 def checked_files(
-    files: list[FoundFile], build: bool, backend: str
+    files: list[FoundFile], build: bool, backend: str, known: CheckedFiles | None = None
 ) -> Iterator[_Checked | list[Issue]]:
     """Every file's outcome, in order, one at a time (nothing of a file is kept once checked).
 
@@ -245,10 +263,10 @@ def checked_files(
     if build:
         items = [(file, _contents(file)) for file in files]
         for item in items:
-            yield _outcome(item, build, backend)
+            yield _outcome(item, build, backend, known)
     else:
         for file in files:
-            yield _outcome((file, _contents(file)), build, backend)
+            yield _outcome((file, _contents(file)), build, backend, known)
 
 
 def check_prompts(
@@ -276,6 +294,7 @@ def load_prompts(
     managed: list[str] | None = None,
     root: Path | None = None,
     backend: str = "freeplay",
+    known: CheckedFiles | None = None,
 ) -> LoadedPrompts:
     """Load and check every prompt file. Raises LoadError listing all errors in all files.
 
@@ -290,9 +309,13 @@ def load_prompts(
         if checked.valid and checked.prompt is not None:
             sources.append(PromptSource(file.shown, checked.prompt))
 
-    issues = _each_file(prompts_dir, managed, root, build=True, keep=keep, backend=backend)
+    issues = _each_file(
+        prompts_dir, managed, root, build=True, keep=keep, backend=backend, known=known
+    )
     if any(i.severity == "error" for i in issues):
         raise LoadError(issues)
+    if known is not None:
+        known.save()
     return LoadedPrompts(tuple(sources), tuple(sorted(issues)))
 
 
