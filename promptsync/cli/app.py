@@ -28,6 +28,19 @@ from promptsync.commands.options import (
     template_option,
 )
 
+all_option = click.option(
+    "--all",
+    "all_projects",
+    is_flag=True,
+    help="Every promptsync.yaml git tracks here or below, one combined output (docs/monorepo.md).",
+)
+
+
+def _no_config_with_all(g: Globals, all_projects: bool) -> bool:
+    if all_projects and g.config:
+        raise click.UsageError("--all finds every config itself; leave out --config")
+    return all_projects
+
 
 @dataclass
 class Globals:
@@ -65,16 +78,21 @@ def cli(ctx: click.Context, config: str | None, no_color: bool, verbose: int) ->
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@all_option
 @click.pass_obj
-def validate(g: Globals, fmt: str) -> int:
+def validate(g: Globals, fmt: str, all_projects: bool) -> int:
     """Check every prompt file and the config, offline. Exit 0 valid, 1 invalid."""
+    if _no_config_with_all(g, all_projects):
+        from promptsync.commands.projects import run_validate_all
+
+        return run_validate_all(fmt)
     from promptsync.commands.validate import run_validate
 
     return run_validate(g.config, fmt)
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["prompt", "config", "plan"]))
+@click.argument("kind", type=click.Choice(["prompt", "config", "plan", "plans"]))
 def schema(kind: str) -> int:
     """Print the JSON Schema of a prompt file, the config or a plan file."""
     from promptsync import console
@@ -133,10 +151,27 @@ def init(directory: str, backend: str) -> int:
 )
 @changed_since_option
 @impact_options
+@all_option
 @remote_options
 @click.pass_obj
-def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw: Any) -> int:
+def plan(
+    g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, all_projects: bool, **kw: Any
+) -> int:
     """Compare the prompt files with the registry and show what apply would do."""
+    if _no_config_with_all(g, all_projects):
+        from promptsync.commands.projects import run_plan_all
+
+        runtime.imported()
+        return run_plan_all(
+            selection(kw),
+            remote(kw),
+            fmt=fmt,
+            out=out,
+            detailed_exitcode=detailed_exitcode,
+            color=g.color,
+            verbose=g.verbose,
+            impact=impact(kw),
+        )
     from promptsync.commands.plan import run_plan
 
     runtime.imported()
@@ -167,12 +202,34 @@ def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw
     show_default=True,
     help="json: a machine-readable result on stdout.",
 )
+@all_option
 @remote_options
 @click.pass_obj
 def apply(
-    g: Globals, /, planfile: str | None, auto_approve: bool, parallelism: int, fmt: str, **kw: Any
+    g: Globals,
+    /,
+    planfile: str | None,
+    auto_approve: bool,
+    parallelism: int,
+    fmt: str,
+    all_projects: bool,
+    **kw: Any,
 ) -> int:
     """Create the planned versions and move environments, then verify the remote."""
+    if _no_config_with_all(g, all_projects):
+        from promptsync.commands.projects import run_apply_all
+
+        runtime.imported()
+        return run_apply_all(
+            planfile,
+            selection(kw),
+            remote(kw),
+            auto_approve=auto_approve,
+            parallelism=parallelism,
+            fmt=fmt,
+            color=g.color,
+            verbose=g.verbose,
+        )
     from promptsync.commands.apply import run_apply
 
     runtime.imported()
