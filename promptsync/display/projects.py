@@ -23,7 +23,9 @@ def projects_summary_line(plans: ProjectsPlan) -> str:
     noun = "project" if s.projects == 1 else "projects"
     tail = f"{s.projects} {noun}: {', '.join(counts)}."
     if not plans.has_changes:
-        return f"No changes — {tail}"
+        return (
+            f"No changes in the projects planned — {tail}" if s.failed else f"No changes — {tail}"
+        )
     return (
         f"Plan: {s.create} to create, {s.update} to update, {s.promote} to promote,"
         f" {s.breaking} breaking — {tail}"
@@ -109,7 +111,7 @@ def projects_markdown_parts(
     caller's marker): the summary table first, then whole project sections, in order. A
     project's section never spans two parts: its details are shortened to fit one (the full
     plan is in the job summary); past MAX_PARTS parts, every section is shortened."""
-    budget = limit - PART_HEADROOM
+    budget = limit - PART_HEADROOM - 40  # each part's "Part i of n" line
     header = _header(plans, title)
     if len(header) > budget:
         notice = "\n\n> **Truncated:** the full table is in the job summary.\n"
