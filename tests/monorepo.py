@@ -68,3 +68,24 @@ def make_monorepo(root: Path, api_url: str, *, broken: bool = True) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "prompts")
     return root
+
+
+def edit_in_ui(client: object, project_id: str, name: str, text: str, envs: Sequence[str]) -> None:
+    """A version created in the registry's UI (here: its API), deployed to `envs`."""
+    import httpx
+
+    assert isinstance(client, httpx.Client)
+    reply = client.post(
+        f"/projects/{project_id}/prompt-templates/name/{name}/versions",
+        params={"create_template_if_not_exists": "true"},
+        json={
+            "template_messages": [
+                {"role": "system", "content": text},
+                {"role": "user", "content": "Question: {{question}}"},
+            ],
+            "provider": "openai",
+            "model": "gpt-4o",
+            "environments": list(envs),
+        },
+    )
+    assert reply.status_code == 201, reply.text

@@ -266,6 +266,41 @@ def pull(g: Globals, /, force: bool, **kw: Any) -> int:
     return run_pull(g.config, selection(kw), remote(kw), force=force)
 
 
+@cli.command()
+@all_option
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Write what the registry serves for the templates that differ into the files.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when every registry matches its files, 2 when one differs, 1 on error.",
+)
+@remote_options
+@click.pass_obj
+def drift(
+    g: Globals, /, all_projects: bool, write: bool, fmt: str, detailed_exitcode: bool, **kw: Any
+) -> int:
+    """Show where the registry differs from the files, and the files pull would change."""
+    from promptsync.commands.drift import run_drift
+
+    runtime.imported()
+    return run_drift(
+        g.config,
+        _no_config_with_all(g, all_projects),
+        remote(kw),
+        write=write,
+        fmt=fmt,
+        detailed_exitcode=detailed_exitcode,
+        verbose=g.verbose,
+    )
+
+
 @cli.command(name="render")
 @click.argument("name")
 @click.option(

@@ -10,11 +10,16 @@ from promptsync import console
 from promptsync.errors import PromptsyncError
 from promptsync.jobs.planning import RemoteOptions, connect
 from promptsync.jobs.project import Selection, matches
-from promptsync.jobs.workspace import existing_files, file_changes, valid_files, write_changes
+from promptsync.jobs.workspace import (
+    existing_files,
+    file_changes,
+    schema_ref,
+    valid_files,
+    write_changes,
+)
 from promptsync.kinds.prompts.load import display_path
 from promptsync.kinds.prompts.pull import pull_all, unreadable_notes
 from promptsync.kinds.prompts.remote import LATEST
-from promptsync.repo.config import SCHEMA_BASE
 from promptsync.repo.settings import Settings, load_settings
 
 
@@ -28,13 +33,6 @@ def _managed(settings: Settings, chosen: Sequence[str]) -> list[str]:
     raise PromptsyncError(
         "pull: which environments? List them in promptsync.yaml (environments: [...]) or pass --env"
     )
-
-
-def _schema_ref(settings: Settings) -> str:
-    local = settings.root / "schemas" / "prompt.schema.json"
-    if local.is_file():
-        return Path(os.path.relpath(local, settings.prompts_dir)).as_posix()
-    return f"{SCHEMA_BASE}/prompt.schema.json"
 
 
 def run_pull(
@@ -54,7 +52,7 @@ def run_pull(
     unmatched = [p for p in selection.templates if not any(matches(n, [p]) for n in latest.names())]
     if unmatched:
         raise PromptsyncError(f"--template {unmatched[0]!r}: matches no remote template")
-    pulled = pull_all(snapshots, managed, names, _schema_ref(settings))
+    pulled = pull_all(snapshots, managed, names, schema_ref(settings))
     files, skipped = valid_files(pulled, settings.prompts_dir, settings.config.backend)
     changes, same = file_changes(settings.prompts_dir, files, existing)
     conflicts = [display_path(c.path) for c in changes if c.symbol != "+"]

@@ -47,6 +47,25 @@ def discover(cwd: Path) -> Repository:
     return Repository(top, projects)
 
 
+def one_project(config: str | None, environ: Mapping[str, str], cwd: Path) -> Repository:
+    """The repository of one config (`--config`, or found by walking up), as a repository with
+    that one project (outside git, the config's directory stands for the repository)."""
+    from promptsync.repo.projects import repository_top
+    from promptsync.repo.settings import find_config
+
+    found = find_config(config, environ, cwd)
+    if found is None:
+        raise PromptsyncError(
+            f"no promptsync.yaml in {cwd} or any parent directory; pass --config, or --all"
+        )
+    path = found.resolve()
+    try:
+        top = repository_top(path.parent)
+    except PromptsyncError:
+        top = path.parent
+    return Repository(top, [ProjectConfig(path.parent.relative_to(top).as_posix(), path)])
+
+
 def each_concurrently(items: Sequence[T], fn: Callable[[T], R], limit: int) -> list[R]:
     """fn(item) for every item, in order, at most `limit` at a time, in daemon threads (a run
     that stops early never waits for a read in flight)."""

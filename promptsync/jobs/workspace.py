@@ -13,8 +13,18 @@ from pathlib import Path
 from promptsync.errors import LoadError, PromptsyncError
 from promptsync.kinds.prompts.load import display_path, find_prompt_files, parse_prompt
 from promptsync.kinds.prompts.pull import PulledFile
+from promptsync.repo.config import SCHEMA_BASE
 from promptsync.repo.files import write_atomically
+from promptsync.repo.settings import Settings
 from promptsync.repo.yamlwrite import prompt_file_text
+
+
+def schema_ref(settings: Settings) -> str:
+    """What pulled files' `$schema` comment points at: the repository's own copy, if any."""
+    local = settings.root / "schemas" / "prompt.schema.json"
+    if local.is_file():
+        return Path(os.path.relpath(local, settings.prompts_dir)).as_posix()
+    return f"{SCHEMA_BASE}/prompt.schema.json"
 
 
 def text_of(pulled: PulledFile) -> str:

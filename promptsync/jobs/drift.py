@@ -1,0 +1,209 @@
+"""The drift watch: per project, plan the checked-out files against the registry; where they
+differ, compute the files `pull` would write for the templates that differ, and (the Action)
+put them on a branch `promptsync/drift/<project>` with one pull request whose body is the plan.
+
+No drift, no request to GitHub: an open drift pull request is left alone. Orphans (templates
+only the registry has) are shown in the plan but never pulled: `promptsync pull --template`
+adopts one on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from promptsync.errors import PromptsyncError, messages
+from promptsync.jobs import planning as jobs_planning
+from promptsync.jobs.project import Project, Selection
+from promptsync.jobs.projects import PROJECTS_AT_ONCE, each_concurrently
+from promptsync.jobs.workspace import (
+    FileChange,
+    existing_files,
+    file_changes,
+    outside,
+    schema_ref,
+    text_of,
+    valid_files,
+    write_changes,
+)
+from promptsync.kinds.prompts.pull import pull_all, unreadable_notes
+from promptsync.kinds.prompts.remote import LATEST, Snapshots
+from promptsync.plan.models import Plan
+from promptsync.repo.projects import ProjectConfig, branch_slugs
+from promptsync.threads import background
+
+if TYPE_CHECKING:
+    from promptsync.github.rest import GitHub
+
+BRANCH_PREFIX = "promptsync/drift/"
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One project against its registry: the plan, and what pull would change on disk."""
+
+    path: str
+    config: str
+    plan: Plan | None = None
+    changes: list[FileChange] = field(default_factory=list)
+    files: dict[str, str | None] = field(default_factory=dict)  # repository path → text | None
+    symbols: dict[str, str] = field(default_factory=dict)  # repository path → "+", "~" or "-"
+    notes: list[str] = field(default_factory=list)  # what pull cannot write, and why
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def drifted(self) -> bool:
+        return self.plan is not None and self.plan.has_changes
+
+
+def _pulled_changes(
+    project: Project, snapshots: Snapshots, names: Sequence[str], top: Path
+) -> tuple[list[FileChange], dict[str, str | None], dict[str, str], list[str]]:
+    """What pull would change for `names` (the templates that drifted): the file changes,
+    repository paths → text (None: removed) and → symbol, and notes on what it cannot write."""
+    settings = project.settings
+    managed = project.managed
+    pulled = pull_all(snapshots, managed, list(names), schema_ref(settings))
+    files, skipped = valid_files(pulled, settings.prompts_dir, settings.config.backend)
+    existing = existing_files(settings.prompts_dir, settings.config.backend)
+    changes, _same = file_changes(settings.prompts_dir, files, existing)
+    notes = [f"skipped {s.template}: {s.reason}" for s in skipped]
+    notes += unreadable_notes(snapshots, [*managed, LATEST], list(names))
+    real_top = Path(os.path.realpath(top))
+    by_path: dict[str, str | None] = {}
+    symbols: dict[str, str] = {}
+    for change in changes:
+        why = outside(change.path, top)
+        if why is not None:
+            notes.append(f"not written: {why}")
+            continue
+        real = Path(os.path.realpath(change.path))
+        text = text_of(change.pulled) if change.pulled is not None else None
+        path = real.relative_to(real_top).as_posix()
+        by_path[path], symbols[path] = text, change.symbol
+    return changes, by_path, symbols, notes
+
+
+def find_drift(
+    project: ProjectConfig,
+    top: Path,
+    environ: Mapping[str, str],
+    remote: jobs_planning.RemoteOptions,
+    on_retry: Callable[[str], None] | None = None,
+) -> Drift:
+    """Plan one project (reading each environment once) and, when it has changes, the files
+    pull would write for the templates that changed. Errors are part of the answer."""
+    config = project.config.relative_to(top).as_posix()
+    try:
+        planning = jobs_planning.start_planning(
+            str(project.config), environ, project.directory, remote, on_retry
+        )
+    except PromptsyncError as exc:
+        return Drift(project.path, config, errors=messages(exc))
+    try:
+        managed = planning.project.managed
+        reading = planning.early or background(lambda: planning.backend.read([*managed, LATEST]))
+        plan = jobs_planning.make_plan(planning.project, planning.backend, Selection(), reading)
+        if not plan.has_changes:
+            return Drift(project.path, config, plan)
+        names = sorted({c.name for c in plan.changes})
+        pulled = _pulled_changes(planning.project, reading.result(), names, top)
+        return Drift(project.path, config, plan, *pulled)
+    except PromptsyncError as exc:
+        return Drift(project.path, config, errors=messages(exc))
+    finally:
+        planning.close()
+
+
+def find_drifts(
+    projects: Sequence[ProjectConfig],
+    top: Path,
+    environ: Mapping[str, str],
+    remote: jobs_planning.RemoteOptions,
+    on_retry: Callable[[str], None] | None = None,
+) -> list[Drift]:
+    return each_concurrently(
+        projects, lambda p: find_drift(p, top, environ, remote, on_retry), PROJECTS_AT_ONCE
+    )
+
+
+def write_drift(drift: Drift, top: Path) -> None:
+    """Write what pull would for the drifted templates into the working tree (`drift --write`)."""
+    write_changes(drift.changes, top)
+
+
+# --- pull requests ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What the Action did for one drifted project on GitHub."""
+
+    path: str
+    branch: str
+    number: int | None = None
+    url: str = ""
+    outcome: str = ""  # "created", "updated", "unchanged"; "" when nothing could be committed
+    error: str | None = None
+
+
+def drift_branches(paths: Sequence[str]) -> dict[str, str]:
+    return {p: BRANCH_PREFIX + slug for p, slug in branch_slugs(paths).items()}
+
+
+def pull_request_text(drift: Drift, base: str, body_markdown: str) -> tuple[str, str]:
+    """The title and body of a drift pull request (the body holds the plan's markdown)."""
+    assert drift.plan is not None
+    where = "" if drift.path == "." else f" in {drift.path}"
+    title = f"promptsync: the registry differs from {base}{where}"
+    ref = drift.plan.backend
+    registry = (
+        f"{ref.kind} ({ref.api_url}{f', project {ref.project_id}' if ref.project_id else ''})"
+    )
+    notes = "".join(f"- {n}\n" for n in drift.notes)
+    body = (
+        f"<!-- promptsync:drift {drift.path} -->\n"
+        f"The registry, {registry}, serves prompts that differ from the files on `{base}`"
+        f" (`{drift.config}`). This pull request writes what it serves into the files, as"
+        " `promptsync pull` does, so that a change made in the registry's UI comes back into git"
+        " for review.\n\n"
+        f"- **Merge** it to keep the registry's state: the next plan says No changes.\n"
+        f"- **Close** it and apply `{base}` to put the files' state back into the registry.\n\n"
+        "promptsync updates this pull request while the drift lasts, and leaves it alone once"
+        f" the registry matches `{base}` again. The plan below is what applying `{base}` would"
+        " do, the reverse of this pull request's diff.\n\n"
+        + (f"**Not pulled:**\n\n{notes}\n" if notes else "")
+        + body_markdown
+    )
+    return title, body
+
+
+def propose_drift(
+    github: GitHub,
+    repo: str,
+    drift: Drift,
+    *,
+    base: str,
+    branch: str,
+    body_markdown: str,
+    draft: bool = True,
+) -> Proposal:
+    """Put the drift on its branch and open (or update) its one pull request."""
+    from promptsync.github.branches import commit_to_branch
+    from promptsync.github.pulls import propose
+    from promptsync.github.rest import GitHubError
+
+    if not drift.files:
+        return Proposal(drift.path, branch)
+    assert drift.plan is not None
+    title, body = pull_request_text(drift, base, body_markdown)
+    message = f"{title}\n\nPulled by promptsync's drift watch.\n"
+    try:
+        commit_to_branch(github, repo, base, branch, drift.files, message)
+        made = propose(github, repo, branch, base, title, body, draft=draft)
+    except GitHubError as exc:
+        return Proposal(drift.path, branch, error=str(exc))
+    return Proposal(drift.path, branch, made.number, made.url, made.outcome)
