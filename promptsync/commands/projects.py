@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from promptsync import console
-from promptsync.apply.report import Report
 from promptsync.errors import Issue, PromptsyncError, error_json
 from promptsync.interrupts import Interrupted
 from promptsync.jobs.deploy_all import DeployedProjects, deploy_all
@@ -145,7 +144,7 @@ def run_apply_all(
     color: bool,
     verbose: int,
 ) -> int:
-    from promptsync.display.projects import projects_text
+    from promptsync.display.projects import applied_text, projects_text
 
     text = fmt == "text"
 
@@ -171,34 +170,11 @@ def run_apply_all(
             console.out(error_json(exc))
         raise
     if text:
-        console.out(applied_text(done))
+        console.out(applied_text(done.outcomes()))
     else:
         console.out(json.dumps(applied_json(done), indent=2) + "\n")
     _name_failures(done.plans)
     return done.exit_code
-
-
-def _outcomes(done: DeployedProjects) -> list[tuple[str, str, Report | None, list[str]]]:
-    """(path, status, report, error lines) of every project, in the plan's order."""
-    rows = []
-    for entry in done.plans.projects:
-        found = next((a for a in done.applied if a.path == entry.path), None)
-        report = found.report if found else None
-        errors: list[str] = []
-        if entry.error is not None:
-            status, errors = "failed", entry.error.messages
-        elif entry.skipped is not None:
-            status = "skipped"
-        elif found is None:
-            status = "interrupted" if done.interrupted and entry.has_changes else "no_changes"
-        elif found.errors:
-            status, errors = "failed", found.errors
-        elif found.already_applied:
-            status = "already_applied"
-        else:
-            status = report.status() if report else "no_changes"
-        rows.append((entry.path, status, report, errors))
-    return rows
 
 
 def applied_json(done: DeployedProjects) -> dict[str, Any]:
@@ -212,33 +188,6 @@ def applied_json(done: DeployedProjects) -> dict[str, Any]:
                 "report": report.as_json() if report else None,
                 "errors": errors,
             }
-            for path, status, report, errors in _outcomes(done)
+            for path, status, report, errors in done.outcomes()
         ],
     }
-
-
-def applied_text(done: DeployedProjects) -> str:
-    from promptsync.display.report import report_text
-
-    lines = []
-    counts: dict[str, int] = {}
-    for path, status, report, errors in _outcomes(done):
-        counts[status] = counts.get(status, 0) + 1
-        if report is not None:
-            body = report_text(report).rstrip("\n").splitlines()
-            lines += [f"{path}: {body[-1]}", *(f"  {b}" for b in body[:-1])]
-        elif status == "failed":
-            lines.append(f"{path}: not applied: {errors[0].removeprefix('error: ')}")
-        else:
-            lines.append(f"{path}: {SAID[status]}")
-    tally = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items())
-    lines.append(f"Apply of {len(done.plans.projects)} project(s): {tally}.")
-    return "\n".join(lines) + "\n"
-
-
-SAID = {
-    "no_changes": "No changes. Your prompts match the remote.",
-    "already_applied": "The saved plan is already applied: the remote serves what it planned.",
-    "skipped": "skipped.",
-    "interrupted": "not applied: interrupted.",
-}

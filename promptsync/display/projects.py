@@ -3,8 +3,11 @@ document, or numbered parts each under GitHub's comment limit), and its one summ
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import click
 
+from promptsync.apply.report import Report
 from promptsync.display.lines import summary_line, visible
 from promptsync.display.text import plan_text
 from promptsync.plan.projects import ProjectPlan, ProjectsPlan
@@ -134,3 +137,41 @@ def projects_markdown_parts(
     return [
         f"{part}\n\n*Part {i} of {len(parts)} of the plan.*\n" for i, part in enumerate(parts, 1)
     ]
+
+
+class ProjectOutcome(NamedTuple):
+    """How one project's apply went: status is applied, failed, interrupted, no_changes,
+    already_applied or skipped; errors are the lines the CLI prints."""
+
+    path: str
+    status: str
+    report: Report | None
+    errors: list[str]
+
+
+SAID = {
+    "no_changes": "No changes. Your prompts match the remote.",
+    "already_applied": "The saved plan is already applied: the remote serves what it planned.",
+    "skipped": "skipped.",
+    "interrupted": "not applied: interrupted.",
+}
+
+
+def applied_text(outcomes: list[ProjectOutcome]) -> str:
+    """A line per project (its report's last line, the others indented below), then a tally."""
+    from promptsync.display.report import report_text
+
+    lines = []
+    counts: dict[str, int] = {}
+    for path, status, report, errors in outcomes:
+        counts[status] = counts.get(status, 0) + 1
+        if report is not None:
+            body = report_text(report).rstrip("\n").splitlines()
+            lines += [f"{path}: {body[-1]}", *(f"  {b}" for b in body[:-1])]
+        elif status == "failed":
+            lines.append(f"{path}: not applied: {visible(errors[0].removeprefix('error: '))}")
+        else:
+            lines.append(f"{path}: {SAID[status]}")
+    tally = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items())
+    lines.append(f"Apply of {len(outcomes)} project(s): {tally}.")
+    return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from promptsync.apply.report import Report, apply_plan
+from promptsync.display.projects import ProjectOutcome
 from promptsync.errors import PromptsyncError, messages
 from promptsync.jobs.projects import Repository, each_concurrently, plan_all
 from promptsync.plan.models import Plan
@@ -53,6 +54,28 @@ class DeployedProjects:
             return 130
         ok = not self.plans.failed and all(a.ok for a in self.applied)
         return 0 if ok else 1
+
+    def outcomes(self) -> list[ProjectOutcome]:
+        """Every project of the plan, in order, and how its apply went."""
+        rows = []
+        for entry in self.plans.projects:
+            found = next((a for a in self.applied if a.path == entry.path), None)
+            report = found.report if found else None
+            errors: list[str] = []
+            if entry.error is not None:
+                status, errors = "failed", entry.error.messages
+            elif entry.skipped is not None:
+                status = "skipped"
+            elif found is None:
+                status = "interrupted" if self.interrupted and entry.has_changes else "no_changes"
+            elif found.errors:
+                status, errors = "failed", found.errors
+            elif found.already_applied:
+                status = "already_applied"
+            else:
+                status = report.status() if report else "no_changes"
+            rows.append(ProjectOutcome(entry.path, status, report, errors))
+        return rows
 
 
 def _settings(repository: Repository, entry: ProjectPlan, environ: Mapping[str, str]) -> Settings:

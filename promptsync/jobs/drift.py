@@ -207,3 +207,75 @@ def propose_drift(
     except GitHubError as exc:
         return Proposal(drift.path, branch, error=str(exc))
     return Proposal(drift.path, branch, made.number, made.url, made.outcome)
+
+
+@dataclass(frozen=True)
+class DriftWatch:
+    """What the drift watch found in each project, and did on GitHub."""
+
+    drifts: list[Drift]
+    proposals: dict[str, Proposal]
+
+    def states(self) -> list[tuple[str, str, bool]]:
+        """(project path, what happened, whether it failed) per project, in order."""
+        rows = []
+        for drift in self.drifts:
+            made = self.proposals.get(drift.path)
+            if drift.errors:
+                rows.append((drift.path, drift.errors[0].removeprefix("error: "), True))
+            elif not drift.drifted:
+                rows.append((drift.path, "no drift", False))
+            elif made is not None and made.error is not None:
+                rows.append((drift.path, made.error, True))
+            elif made is None or not made.outcome:
+                rows.append((drift.path, "drift, but nothing that pull could write", False))
+            else:
+                rows.append(
+                    (drift.path, f"drift: pull request #{made.number} {made.outcome}", False)
+                )
+        return rows
+
+    @property
+    def failed(self) -> bool:
+        return any(failed for _, _, failed in self.states())
+
+    def summary_line(self) -> str:
+        drifted = [d.path for d in self.drifts if d.drifted]
+        listed = f": {', '.join(drifted)}." if drifted else "."
+        return f"Drift in {len(drifted)} of {len(self.drifts)} project(s){listed}"
+
+
+def watch(
+    projects: Sequence[ProjectConfig],
+    top: Path,
+    environ: Mapping[str, str],
+    *,
+    api_url: str,
+    token: str,
+    repo: str,
+    on_retry: Callable[[str], None] | None = None,
+) -> DriftWatch:
+    """The drift watch: find each project's drift; for each that pull can write, a branch
+    `promptsync/drift/<project>` on top of the default branch and one pull request whose body
+    is the plan. GitHub is not called at all when nothing drifted."""
+    from promptsync.display.markdown import plan_markdown
+    from promptsync.github.branches import default_branch
+    from promptsync.github.rest import COMMENT_LIMIT, GitHub
+
+    drifts = find_drifts(projects, top, environ, jobs_planning.RemoteOptions(), on_retry)
+    branches = drift_branches([p.path for p in projects])
+    proposals: dict[str, Proposal] = {}
+    if any(d.drifted and d.files for d in drifts):
+        with GitHub(api_url, token) as github:
+            base = default_branch(github, repo)
+            for drift in drifts:
+                if not drift.drifted:
+                    continue
+                assert drift.plan is not None
+                _, preamble = pull_request_text(drift, base, "")
+                limit = COMMENT_LIMIT - len(preamble) - 200
+                body = plan_markdown(drift.plan, title=drift.path, limit=limit)
+                proposals[drift.path] = propose_drift(
+                    github, repo, drift, base=base, branch=branches[drift.path], body_markdown=body
+                )
+    return DriftWatch(drifts, proposals)
