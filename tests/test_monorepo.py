@@ -4,7 +4,10 @@ over a real emulator in a git repository of three projects (one with a broken co
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -341,3 +344,67 @@ def test_env_and_template_apply_where_they_can(mono: Path, run_cli: RunCli) -> N
     code, _, err = run_cli("plan", "--all", "--template", "nothing*")
     assert code == 1
     assert "--template 'nothing*': matches no template in any project" in err
+
+
+# --- projects spread over processes ------------------------------------------------------------
+
+
+def squares(chunk: Sequence[int]) -> list[int]:
+    return [n * n for n in chunk]
+
+
+def test_spread_keeps_the_order_and_reports_a_failed_worker() -> None:
+    from promptsync.errors import PromptsyncError
+    from promptsync.jobs.processes import spread
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("promptsync forks on Linux only")
+    assert spread(list(range(7)), squares, int, int, 3) == [n * n for n in range(7)]
+
+    def fails(chunk: Sequence[int]) -> list[int]:
+        if 1 in chunk:
+            raise ValueError("no ones")
+        return list(chunk)
+
+    with pytest.raises(PromptsyncError, match="a worker process failed: ValueError: no ones"):
+        spread([0, 1, 2, 3], fails, int, int, 2)
+
+
+def test_plan_all_in_a_process_of_its_own_spreads_the_projects(
+    mono: Path, fp: RunningEmulator
+) -> None:
+    """A promptsync process has no other thread: with four projects or more, it forks (on
+    Linux). The answer is the same as from threads alone."""
+    for extra in ("services/gamma", "services/delta"):
+        write(
+            mono, f"{extra}/promptsync.yaml", (mono / "services/alpha/promptsync.yaml").read_text()
+        )
+        write(mono, f"{extra}/prompts/greeter.yaml", prompt("greeter", "Greet warmly."))
+    git(mono, "add", "-A")
+    env = {**os.environ, "FREEPLAY_API_KEY": KEY}
+    done = subprocess.run(
+        [sys.executable, "-m", "promptsync", "--no-color", "plan", "--all", "--format", "json"],
+        cwd=mono,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr  # the broken project
+    data = json.loads(done.stdout)
+    assert [p["path"] for p in data["projects"]] == [
+        "services/alpha",
+        "services/beta",
+        "services/broken",
+        "services/delta",
+        "services/gamma",
+    ]
+    assert [p["plan"]["summary"]["create"] if p["plan"] else None for p in data["projects"]] == [
+        2,
+        1,
+        None,
+        1,
+        1,
+    ]
+    assert fp.stats.count("GET", "/all/") == 12

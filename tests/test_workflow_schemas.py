@@ -18,6 +18,9 @@ WORKFLOWS = [
     "docs/examples/promptlayer-pr-plan.yml",
     "docs/examples/promptlayer-deploy.yml",
     "promptsync/init_files/promptlayer/workflow.yml",
+    "docs/examples/drift.yml",
+    "docs/examples/monorepo-pr-plan.yml",
+    "docs/examples/monorepo-deploy.yml",
 ]
 
 
@@ -52,7 +55,8 @@ def test_a_broken_workflow_fails() -> None:
 @pytest.mark.parametrize(
     ("workflow", "page"),
     [(w, "github-action.md") for w in WORKFLOWS[:2]]
-    + [(w, "promptlayer.md") for w in WORKFLOWS[3:5]],
+    + [(w, "promptlayer.md") for w in WORKFLOWS[3:5]]
+    + [(w, "monorepo.md") for w in WORKFLOWS[6:9]],
 )
 def test_docs_show_the_validated_workflows(workflow: str, page: str) -> None:
     doc = (REPO / "docs" / page).read_text(encoding="utf-8")

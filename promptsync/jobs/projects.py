@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from promptsync import __version__
 from promptsync.errors import PromptsyncError, messages
@@ -92,6 +92,14 @@ def _failed(project: ProjectConfig, top: Path, exc: PromptsyncError) -> ProjectP
 class _Planned:
     entry: ProjectPlan
     globs: frozenset[str]  # the --template globs that matched a template of this project
+
+
+def _encode(planned: _Planned) -> dict[str, object]:
+    return {"entry": planned.entry.model_dump(mode="json"), "globs": sorted(planned.globs)}
+
+
+def _decode(data: dict[str, Any]) -> _Planned:
+    return _Planned(ProjectPlan.model_validate(data["entry"]), frozenset(data["globs"]))
 
 
 def _plan_one(
@@ -181,7 +189,20 @@ def plan_all(
             return _Planned(_entry(project, top, skipped=skipped[project.path]), frozenset())
         return _plan_one(project, top, selection, remote, environ, impact, on_retry)
 
-    done = each_concurrently(repository.projects, one, PROJECTS_AT_ONCE)
+    from promptsync.jobs.processes import can_fork, cores, spread
+    from promptsync.repo.gitinfo import shared_answers
+
+    def planned(chunk: Sequence[ProjectConfig]) -> list[_Planned]:
+        return each_concurrently(chunk, one, PROJECTS_AT_ONCE)
+
+    # Reading 100 files and planning costs a project tens of milliseconds of CPU, which threads
+    # cannot share out: with many projects, each core takes a share (two projects at least).
+    processes = min(cores(), len(repository.projects) // 2)
+    with shared_answers():
+        if processes >= 2 and can_fork():
+            done = spread(repository.projects, planned, _encode, _decode, processes)
+        else:
+            done = planned(repository.projects)
     # Undecided when a project failed (the glob may be its) or none was looked at.
     looked_at = [d for d in done if d.entry.path not in skipped]
     if looked_at and not any(d.entry.error for d in done):
