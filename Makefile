@@ -32,7 +32,8 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows \
 		docs/examples/pr-plan.yml docs/examples/deploy.yml promptsync/init_files/workflow.yml \
 		docs/examples/promptlayer-pr-plan.yml docs/examples/promptlayer-deploy.yml \
-		promptsync/init_files/promptlayer/workflow.yml
+		promptsync/init_files/promptlayer/workflow.yml \
+		docs/examples/drift.yml docs/examples/monorepo-pr-plan.yml docs/examples/monorepo-deploy.yml
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
