@@ -40,6 +40,7 @@ def test_one_project_per_directory_holding_a_config() -> None:
             "promptsync.yaml",
             "services/a/promptsync.yml",
             "docs/notpromptsync.yaml",
+            ".github/workflows/promptsync.yml",  # the workflow `promptsync init` writes
             "services/a/prompts/x.yaml",
             "",
         ],
@@ -103,14 +104,14 @@ def test_summary_of_failed_and_skipped_projects() -> None:
         "orphans": 0,
     }
     assert projects_summary_line(plans) == (
-        "No changes in the projects planned — 2 projects: 0 planned, 1 skipped, 1 failed."
+        "Nothing planned — 2 projects: 0 planned, 1 skipped, 1 failed."
     )
     assert projects_text(plans) == (
         "=== a (a/promptsync.yaml) ===\n"
         "error: a/promptsync.yaml:1:1: bad\nerror: b\n\n"
         "=== b (b/promptsync.yaml) ===\n"
         "Skipped: no changed files since origin/main.\n\n"
-        "No changes in the projects planned — 2 projects: 0 planned, 1 skipped, 1 failed.\n"
+        "Nothing planned — 2 projects: 0 planned, 1 skipped, 1 failed.\n"
     )
 
 

@@ -25,6 +25,8 @@ def projects_summary_line(plans: ProjectsPlan) -> str:
     counts += [f"{s.failed} failed"] if s.failed else []
     noun = "project" if s.projects == 1 else "projects"
     tail = f"{s.projects} {noun}: {', '.join(counts)}."
+    if not s.planned:
+        return f"Nothing planned — {tail}"
     if not plans.has_changes:
         return (
             f"No changes in the projects planned — {tail}" if s.failed else f"No changes — {tail}"

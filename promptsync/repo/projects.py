@@ -65,11 +65,13 @@ def repository_top(cwd: Path) -> Path:
 
 def choose_configs(top: Path, tracked: Iterable[str]) -> list[ProjectConfig]:
     """One project per directory holding a tracked config (promptsync.yaml before .yml, as
-    `--config` discovery prefers it), sorted by path. Pure: `tracked` are repository paths."""
+    `--config` discovery prefers it), sorted by path. Nothing under `.github/` counts: that is
+    where `promptsync init` puts its workflow, `.github/workflows/promptsync.yml`. Pure:
+    `tracked` are repository paths."""
     found: dict[str, str] = {}
     for name in tracked:
         pure = PurePosixPath(name)
-        if pure.name not in CONFIG_NAMES:
+        if pure.name not in CONFIG_NAMES or ".github" in pure.parts:
             continue
         directory = pure.parent.as_posix()
         best = found.get(directory)
