@@ -380,3 +380,25 @@ def test_one_project_without_all_drift_and_deployments(
     assert result.outputs["summary"] == "Drift in 1 of 1 project(s): services/beta."
     [pull] = [p for p in github_api.state.pulls(REPO) if p.head.startswith("promptsync/")]
     assert pull.head == "promptsync/drift/services-beta"
+
+
+def test_a_plan_of_all_projects_is_applied_exactly_by_a_later_job(
+    workspace: Path, runner_temp: Path, github_api: RunningFakeGitHub
+) -> None:
+    unbreak(workspace, github_api)
+    plan = run(workspace, runner_temp, github_api, event="push")
+    assert plan.outputs["exitcode"] == "2"
+    (workspace / "reviewed.json").write_text(
+        Path(plan.outputs["plan-json"]).read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    applied = run(
+        workspace, runner_temp, github_api, event="push", command="apply", args="reviewed.json"
+    )
+    assert applied.exit_code == 0, applied.log
+    assert applied.outputs["summary"] == "Apply of 2 project(s): 2 applied."
+    again = run(
+        workspace, runner_temp, github_api, event="push", command="apply", args="reviewed.json"
+    )
+    assert again.exit_code == 0, again.log
+    assert again.outputs["summary"] == "Apply of 2 project(s): 2 already applied."
+    assert github_api.state.comments(REPO, PR) == []  # no pull request, no comment

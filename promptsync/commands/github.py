@@ -450,6 +450,8 @@ def _drift(inputs: Inputs) -> Outcome:
     """The drift watch: a pull request per project whose registry differs from the files."""
     env, cwd = os.environ, Path.cwd()
     try:
+        if inputs.args:
+            raise PromptsyncError("input args: drift takes none (it plans every environment)")
         repository = discover(cwd) if inputs.all_projects else one_project(inputs.config, env, cwd)
         if not (env.get("GITHUB_REPOSITORY") and inputs.token):
             raise PromptsyncError("drift needs GITHUB_REPOSITORY and a github-token")
