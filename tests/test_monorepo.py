@@ -409,3 +409,52 @@ def test_plan_all_in_a_process_of_its_own_spreads_the_projects(
         1,
     ]
     assert fp.stats.count("GET", "/all/") == 12
+
+
+# --- deployments of an apply (pure) ------------------------------------------------------------
+
+
+def test_deployment_records_per_environment_changed() -> None:
+    from promptsync.apply.execute import OpResult
+    from promptsync.apply.report import Report
+    from promptsync.jobs.deployments import deployment_records, environment_name, run_url
+    from tests.planning import plan, snapshots, source, whole_plan
+
+    body = plan(
+        [
+            source("a.yaml", environments=["staging", "prod"]),
+            source("b.yaml", name="other", environments=["prod"]),
+        ],
+        snapshots(["staging", "prod"]),
+    )
+    p = whole_plan(body)
+    (a,), (b,) = (c.operations for c in body.changes)
+    ok = Report(
+        p, [OpResult(a, "succeeded", "v1", "t1"), OpResult(b, "succeeded", "v2", "t2")], [], False
+    )
+    records = {r.environment: r for r in deployment_records("services/x", p, ok)}
+    assert sorted(records) == ["services/x/prod", "services/x/staging"]  # never latest
+    prod = records["services/x/prod"]
+    assert (prod.templates, prod.succeeded) == (["album_bot", "other"], True)
+    assert prod.description == "promptsync deployed album_bot, other (services/x)"
+    assert prod.payload == {
+        "promptsync_environment": "prod",
+        "project": "services/x",
+        "registry": "freeplay",
+        "templates": ["album_bot", "other"],
+    }
+    failed = Report(
+        p, [OpResult(a, "succeeded", "v1", "t1"), OpResult(b, "failed", error="500")], [], False
+    )
+    by_env = {r.environment: r for r in deployment_records(None, p, failed)}
+    assert (by_env["staging"].succeeded, by_env["prod"].succeeded) == (True, False)
+    assert by_env["prod"].description == "promptsync failed to deploy album_bot, other"
+    assert environment_name(".", "prod") == "prod"
+    assert run_url(
+        {
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_REPOSITORY": "o/r",
+            "GITHUB_RUN_ID": "7",
+        }
+    ) == ("https://github.com/o/r/actions/runs/7")
+    assert run_url({}) is None

@@ -32,8 +32,8 @@ def environment_name(path: str | None, environment: str) -> str:
 
 def deployment_records(path: str | None, plan: Plan, report: Report) -> list[DeploymentRecord]:
     """One record per environment the plan changes (by the environments each change shows,
-    not every environment an operation names), failed when any of its templates' operations
-    did not succeed or the remote did not verify. Pure."""
+    not every environment an operation names), failed when an operation of one of its
+    templates did not succeed, the remote did not verify there, or could not be read. Pure."""
     by_env: dict[str, dict[str, bool]] = {}
     for change in plan.changes:
         results = [r for r in report.results if r.operation.name == change.name]
@@ -44,7 +44,8 @@ def deployment_records(path: str | None, plan: Plan, report: Report) -> list[Dep
     records = []
     for env, templates in by_env.items():
         names = sorted(templates)
-        succeeded = all(templates.values()) and report.ok
+        wrong = any(m.environment == env for m in report.mismatches)
+        succeeded = all(templates.values()) and not wrong and not report.unverified
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
         where = "" if path in (None, ".", "") else f" ({path})"
         verb = "deployed" if succeeded else "failed to deploy"
