@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,6 @@ import pytest
 
 from promptsync.emulator import RunningEmulator, running_emulator
 from tests.action_harness import ActionRun, pull_request_event, run_action
-from tests.conftest import REPO as SOURCE
 from tests.fakegithub import READ_TOKEN, RunningFakeGitHub
 from tests.monorepo import BROKEN, KEY, PROJECTS, edit_in_ui, git, make_monorepo, prompt, write
 
@@ -25,11 +25,11 @@ PART_1 = "<!-- promptsync:plan all part 1 -->"
 @pytest.fixture(scope="module")
 def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The action's install step finds promptsync already installed (test_action.py runs the
-    install itself): the venv it would make points at this checkout's."""
+    install itself): the venv it would make points at the one running the tests."""
     temp = tmp_path_factory.mktemp("runner_temp")
     installed = temp / "promptsync-venv" / "bin"
     installed.mkdir(parents=True)
-    (installed / "promptsync").symlink_to(SOURCE / ".venv" / "bin" / "promptsync")
+    (installed / "promptsync").symlink_to(Path(sys.executable).parent / "promptsync")
     return temp
 
 
