@@ -34,7 +34,8 @@ lint: $(VENV)/.installed-dev
 		docs/examples/pr-plan.yml docs/examples/deploy.yml promptsync/init_files/workflow.yml \
 		docs/examples/promptlayer-pr-plan.yml docs/examples/promptlayer-deploy.yml \
 		promptsync/init_files/promptlayer/workflow.yml \
-		.github/workflows/ci.yml .github/workflows/release.yml
+		.github/workflows/ci.yml .github/workflows/release.yml \
+		docs/examples/drift.yml docs/examples/monorepo-pr-plan.yml docs/examples/monorepo-deploy.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 typecheck: $(VENV)/.installed-dev

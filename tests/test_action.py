@@ -265,7 +265,7 @@ def test_args_working_directory_and_bad_input(
     assert result.outputs["summary"] == "Plan: 1 to create, 0 to update, 0 to promote, 0 breaking."
     bad = run(workspace, runner_temp, gh, command="destroy")
     assert bad.exit_code == 1
-    assert "error: input command: 'destroy' is not plan or apply" in bad.log
+    assert "error: input command: 'destroy' is not plan, apply or drift" in bad.log
 
 
 def test_impact_input_puts_evidence_in_the_comment(

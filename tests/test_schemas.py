@@ -12,7 +12,7 @@ from promptsync.kinds.prompts.load import find_prompt_files
 from promptsync.repo.yamlread import read_document
 from tests.conftest import REPO
 
-KINDS = ["prompt", "dataset", "eval", "config", "plan"]
+KINDS = ["prompt", "dataset", "eval", "config", "plan", "plans"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

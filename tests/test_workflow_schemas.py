@@ -21,6 +21,9 @@ WORKFLOWS = [
     "promptsync/init_files/promptlayer/workflow.yml",
     ".github/workflows/ci.yml",
     ".github/workflows/release.yml",
+    "docs/examples/drift.yml",
+    "docs/examples/monorepo-pr-plan.yml",
+    "docs/examples/monorepo-deploy.yml",
 ]
 
 
@@ -60,7 +63,8 @@ def test_a_broken_workflow_fails() -> None:
 @pytest.mark.parametrize(
     ("workflow", "page"),
     [(w, "github-action.md") for w in WORKFLOWS[:2]]
-    + [(w, "promptlayer.md") for w in WORKFLOWS[3:5]],
+    + [(w, "promptlayer.md") for w in WORKFLOWS[3:5]]
+    + [(w, "monorepo.md") for w in WORKFLOWS[8:11]],
 )
 def test_docs_show_the_validated_workflows(workflow: str, page: str) -> None:
     doc = (REPO / "docs" / page).read_text(encoding="utf-8")

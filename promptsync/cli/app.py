@@ -31,6 +31,19 @@ from promptsync.commands.options import (
     template_option,
 )
 
+all_option = click.option(
+    "--all",
+    "all_projects",
+    is_flag=True,
+    help="Every promptsync.yaml git tracks here or below, one combined output (docs/monorepo.md).",
+)
+
+
+def _no_config_with_all(g: Globals, all_projects: bool) -> bool:
+    if all_projects and g.config:
+        raise click.UsageError("--all finds every config itself; leave out --config")
+    return all_projects
+
 
 @dataclass
 class Globals:
@@ -68,16 +81,21 @@ def cli(ctx: click.Context, config: str | None, no_color: bool, verbose: int) ->
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@all_option
 @click.pass_obj
-def validate(g: Globals, fmt: str) -> int:
+def validate(g: Globals, fmt: str, all_projects: bool) -> int:
     """Check every prompt file and the config, offline. Exit 0 valid, 1 invalid."""
+    if _no_config_with_all(g, all_projects):
+        from promptsync.commands.projects import run_validate_all
+
+        return run_validate_all(fmt)
     from promptsync.commands.validate import run_validate
 
     return run_validate(g.config, fmt)
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["prompt", "dataset", "eval", "config", "plan"]))
+@click.argument("kind", type=click.Choice(["prompt", "dataset", "eval", "config", "plan", "plans"]))
 def schema(kind: str) -> int:
     """Print the JSON Schema of a prompt file, the config or a plan file."""
     from promptsync import console
@@ -137,10 +155,27 @@ def init(directory: str, backend: str) -> int:
 @changed_since_option
 @impact_options
 @eval_options
+@all_option
 @remote_options
 @click.pass_obj
-def plan(g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, **kw: Any) -> int:
+def plan(
+    g: Globals, /, fmt: str, out: str | None, detailed_exitcode: bool, all_projects: bool, **kw: Any
+) -> int:
     """Compare the prompt files with the registry and show what apply would do."""
+    if _no_config_with_all(g, all_projects):
+        from promptsync.commands.projects import run_plan_all
+
+        runtime.imported()
+        return run_plan_all(
+            selection(kw),
+            remote(kw),
+            fmt=fmt,
+            out=out,
+            detailed_exitcode=detailed_exitcode,
+            color=g.color,
+            verbose=g.verbose,
+            impact=impact(kw),
+        )
     from promptsync.commands.plan import run_plan
 
     runtime.imported()
@@ -199,12 +234,34 @@ def eval_command(g: Globals, /, fmt: str, **kw: Any) -> int:
     show_default=True,
     help="json: a machine-readable result on stdout.",
 )
+@all_option
 @remote_options
 @click.pass_obj
 def apply(
-    g: Globals, /, planfile: str | None, auto_approve: bool, parallelism: int, fmt: str, **kw: Any
+    g: Globals,
+    /,
+    planfile: str | None,
+    auto_approve: bool,
+    parallelism: int,
+    fmt: str,
+    all_projects: bool,
+    **kw: Any,
 ) -> int:
     """Create the planned versions and move environments, then verify the remote."""
+    if _no_config_with_all(g, all_projects):
+        from promptsync.commands.projects import run_apply_all
+
+        runtime.imported()
+        return run_apply_all(
+            planfile,
+            selection(kw),
+            remote(kw),
+            auto_approve=auto_approve,
+            parallelism=parallelism,
+            fmt=fmt,
+            color=g.color,
+            verbose=g.verbose,
+        )
     from promptsync.commands.apply import run_apply
 
     runtime.imported()
@@ -239,6 +296,41 @@ def pull(g: Globals, /, force: bool, **kw: Any) -> int:
 
     runtime.imported()
     return run_pull(g.config, selection(kw), remote(kw), force=force)
+
+
+@cli.command()
+@all_option
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Write what the registry serves for the templates that differ into the files.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when every registry matches its files, 2 when one differs, 1 on error.",
+)
+@remote_options
+@click.pass_obj
+def drift(
+    g: Globals, /, all_projects: bool, write: bool, fmt: str, detailed_exitcode: bool, **kw: Any
+) -> int:
+    """Show where the registry differs from the files, and the files pull would change."""
+    from promptsync.commands.drift import run_drift
+
+    runtime.imported()
+    return run_drift(
+        g.config,
+        _no_config_with_all(g, all_projects),
+        remote(kw),
+        write=write,
+        fmt=fmt,
+        detailed_exitcode=detailed_exitcode,
+        verbose=g.verbose,
+    )
 
 
 @cli.command(name="render")

@@ -16,13 +16,13 @@ from promptsync.jobs.workspace import (
     existing_files,
     file_changes,
     prompt_targets,
+    schema_ref,
     valid_files,
     write_changes,
 )
 from promptsync.kinds.prompts.load import display_path
 from promptsync.kinds.prompts.pull import pull_all, unreadable_notes
 from promptsync.kinds.prompts.remote import LATEST
-from promptsync.repo.config import SCHEMA_BASE
 from promptsync.repo.settings import Settings, load_settings
 
 
@@ -36,13 +36,6 @@ def _managed(settings: Settings, chosen: Sequence[str]) -> list[str]:
     raise PromptsyncError(
         "pull: which environments? List them in promptsync.yaml (environments: [...]) or pass --env"
     )
-
-
-def _schema_ref(settings: Settings, kind: str = "prompt", directory: Path | None = None) -> str:
-    local = settings.root / "schemas" / f"{kind}.schema.json"
-    if local.is_file():
-        return Path(os.path.relpath(local, directory or settings.prompts_dir)).as_posix()
-    return f"{SCHEMA_BASE}/{kind}.schema.json"
 
 
 def run_pull(
@@ -65,13 +58,13 @@ def run_pull(
     unmatched = [p for p in selection.templates if not any(matches(n, [p]) for n in latest.names())]
     if unmatched:
         raise PromptsyncError(f"--template {unmatched[0]!r}: matches no remote template")
-    pulled = pull_all(snapshots, managed, names, _schema_ref(settings))
+    pulled = pull_all(snapshots, managed, names, schema_ref(settings))
     files, skipped = valid_files(pulled, settings.prompts_dir, settings.config.backend)
     targets = prompt_targets(settings.prompts_dir, files)
     dataset_warnings: list[str] = []
     if datasets is not None:
         found, dataset_warnings = dataset_targets(
-            settings.datasets_dir, datasets, _schema_ref(settings, "dataset", settings.datasets_dir)
+            settings.datasets_dir, datasets, schema_ref(settings, "dataset", settings.datasets_dir)
         )
         targets += found
         existing.update(existing_datasets(settings.datasets_dir, settings.root, backend_name))

@@ -29,11 +29,20 @@ def _model(kind: str) -> type[BaseModel]:
         from promptsync.plan.models import Plan
 
         return Plan
+    if kind == "plans":
+        from promptsync.plan.projects import ProjectsPlan
+
+        return ProjectsPlan
     raise ValueError(f"unknown schema {kind!r}")
 
 
 def schema(kind: str) -> dict[str, Any]:
     generated = _model(kind).model_json_schema()
+    for nested in generated.get("$defs", {}).values():
+        # A model with its own `$id` (the Plan, inside a plan of several projects) would start a
+        # new base URI there, and its `#/$defs/…` references would no longer resolve.
+        nested.pop("$id", None)
+        nested.pop("$schema", None)
     head: dict[str, Any] = {
         key: generated.pop(key) for key in ("$schema", "$id", "title") if key in generated
     }

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from promptsync.evaluate.checks import Answer
-from promptsync.repo.files import write_atomically
+from promptsync.repo.files import cache_directory, write_atomically
 
 FORMAT = 1
 
@@ -51,6 +51,8 @@ class ResponseCache:
         if self.directory is None:
             return
         path = self._path(key)
+        assert self.directory is not None
+        cache_directory(self.directory.parent)  # .promptsync/cache: ignored by git
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {"format": FORMAT, **asdict(answer), "tool_calls": list(answer.tool_calls)}
         write_atomically(path, json.dumps(data, ensure_ascii=False))

@@ -17,8 +17,18 @@ from promptsync.kinds.datasets.pull import pull_dataset
 from promptsync.kinds.datasets.remote import RemoteDatasets
 from promptsync.kinds.prompts.load import display_path, find_prompt_files, parse_prompt
 from promptsync.kinds.prompts.pull import PulledFile, file_stem
+from promptsync.repo.config import SCHEMA_BASE
 from promptsync.repo.files import write_atomically
+from promptsync.repo.settings import Settings
 from promptsync.repo.yamlwrite import dataset_file_text, prompt_file_text
+
+
+def schema_ref(settings: Settings, kind: str = "prompt", directory: Path | None = None) -> str:
+    """What pulled files' `$schema` comment points at: the repository's own copy, if any."""
+    local = settings.root / "schemas" / f"{kind}.schema.json"
+    if local.is_file():
+        return Path(os.path.relpath(local, directory or settings.prompts_dir)).as_posix()
+    return f"{SCHEMA_BASE}/{kind}.schema.json"
 
 
 def text_of(pulled: PulledFile) -> str:

@@ -30,6 +30,10 @@ def load_plan_file(path: str) -> Plan:
     except (ValueError, UnicodeDecodeError):
         raise PromptsyncError(f"{shown}: not a promptsync plan (invalid JSON)") from None
     version = data.get("format_version") if isinstance(data, dict) else None
+    if isinstance(data, dict) and data.get("kind") == "projects":
+        raise PromptsyncError(
+            f"{shown}: a plan of several projects (plan --all): apply it with apply --all"
+        )
     if version != FORMAT_VERSION:
         hint = " — it was made by an older promptsync: run plan again" if version == "1" else ""
         raise PromptsyncError(

@@ -16,7 +16,7 @@ from typing import Any
 
 from promptsync import __version__
 from promptsync.errors import PromptsyncError
-from promptsync.repo.files import write_atomically
+from promptsync.repo.files import cache_directory, write_atomically
 
 FORMAT = 1
 MAX_ENTRIES = 100_000
@@ -65,7 +65,7 @@ class CheckedFiles:
         if len(kept) > MAX_ENTRIES:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            cache_directory(self.path.parent)
             write_atomically(self.path, json.dumps({"entries": kept}, separators=(",", ":")))
         except (OSError, PromptsyncError):
             pass  # a cache is an optimization: never a reason to fail

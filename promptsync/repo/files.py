@@ -20,3 +20,14 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise PromptsyncError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def cache_directory(path: Path) -> Path:
+    """Make a cache directory that git ignores by itself (a `.gitignore` of `*` in it, as
+    ruff's and pytest's caches have): a plan never makes a repository look dirty, and
+    --changed-since never sees its files."""
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# made by promptsync: its caches are never committed\n*\n")
+    return path

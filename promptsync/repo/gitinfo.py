@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -25,8 +27,39 @@ class GitInfo(BaseModel):
     dirty: bool
 
 
+_SHARED: dict[tuple[str, ...], Future[str | None]] | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def shared_answers() -> Iterator[None]:
+    """Inside, each git question is asked once: the projects of one repository, planned at once
+    (`plan --all`), ask the same ones (HEAD, status) while nothing changes the repository."""
+    global _SHARED
+    _SHARED = {}
+    try:
+        yield
+    finally:
+        _SHARED = None
+
+
 def _git(where: Path, *args: str) -> str | None:
     """git's output, or None when git is missing or the command failed."""
+    shared = _SHARED
+    if shared is None:
+        return _ask(where, *args)
+    key = (str(where), *args)
+    with _SHARED_LOCK:
+        answer = shared.get(key)
+        asking = answer is None
+        if answer is None:
+            answer = shared[key] = Future()
+    if asking:
+        answer.set_result(_ask(where, *args))
+    return answer.result()
+
+
+def _ask(where: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
             ["git", "-c", "core.quotepath=off", "-C", str(where), *args],
