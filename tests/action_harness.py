@@ -256,6 +256,14 @@ def run_action(
     return ActionRun(0, outputs, summary.read_text(), "\n".join(log), masks)
 
 
-def pull_request_event(path: Path, number: int) -> dict[str, str]:
-    path.write_text(json.dumps({"pull_request": {"number": number}}), encoding="utf-8")
+def pull_request_event(path: Path, number: int, *, fork: bool = False) -> dict[str, str]:
+    head = "someone/prompts" if fork else "octo/prompts"
+    event = {
+        "pull_request": {
+            "number": number,
+            "head": {"repo": {"full_name": head, "fork": fork}},
+            "base": {"repo": {"full_name": "octo/prompts", "fork": False}},
+        }
+    }
+    path.write_text(json.dumps(event), encoding="utf-8")
     return {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(path)}

@@ -65,11 +65,12 @@ def run(
     token: str = "ghs_rw",
     event: str = "pull_request",
     key_variable: str = "FREEPLAY_API_KEY",
+    fork: bool = False,
     **inputs: str,
 ) -> ActionRun:
     github = {"token": token, "GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": "octo/prompts"}
     if event == "pull_request":
-        github |= pull_request_event(workspace.parent / "event.json", PR)
+        github |= pull_request_event(workspace.parent / "event.json", PR, fork=fork)
     else:
         github |= {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": ""}
     env = {key_variable: key} if key else {}
@@ -178,23 +179,38 @@ def test_huge_plan_comment_is_truncated(workspace: Path, runner_temp: Path, gh: 
     assert len(result.summary) > len(body)
 
 
-def test_missing_key_validates_and_says_so(
+def test_a_secret_never_created_is_an_error_naming_it(
     workspace: Path, runner_temp: Path, gh: FakeGitHub
 ) -> None:
-    result = run(workspace, runner_temp, gh, key=None, token="ghs_readonly")
+    # Before: a pull request from the repository itself, or a push, without the key went green
+    # as if it were a fork's (and the deploy example then copied an empty plan path).
+    for event in ("pull_request", "push"):
+        result = run(workspace, runner_temp, gh, key=None, event=event)
+        assert result.exit_code == 1
+        assert "FREEPLAY_API_KEY is not set: create the repository secret FREEPLAY_API_KEY" in (
+            result.log
+        )
+        assert not result.outputs.get("plan-json")
+
+
+def test_a_fork_without_the_key_validates_and_says_so(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    result = run(workspace, runner_temp, gh, key=None, token="ghs_readonly", fork=True, eval="true")
     assert result.exit_code == 0
     assert result.masks == []
     assert "Remote comparison skipped" in result.summary
     assert "✅ prompts: 7 file(s), 6 template(s) valid." in result.summary
     assert result.outputs["has-changes"] == "false"
     assert "Remote comparison skipped" in comment_body(gh)
+    assert "The evaluation (`eval: true`) was skipped too" in result.summary
 
 
 def test_fork_without_write_permission_warns_only(
     workspace: Path, runner_temp: Path, gh: FakeGitHub
 ) -> None:
     gh.read_only.add("ghs_fork")
-    result = run(workspace, runner_temp, gh, key=None, token="ghs_fork")
+    result = run(workspace, runner_temp, gh, key=None, token="ghs_fork", fork=True)
     assert result.exit_code == 0
     assert "::warning::promptsync could not comment" in result.log
     assert "pull-requests: write" in result.log
@@ -348,7 +364,7 @@ def test_promptlayer_plan_comment_then_apply(
 def test_promptlayer_fork_pr_validates_only_and_says_so(
     pl_workspace: Path, runner_temp: Path, gh: FakeGitHub
 ) -> None:
-    result = run(pl_workspace, runner_temp, gh, key=None, key_variable=PL_KEY)
+    result = run(pl_workspace, runner_temp, gh, key=None, key_variable=PL_KEY, fork=True)
     assert result.exit_code == 0
     assert result.masks == []
     assert "**Remote comparison skipped:** `PROMPTLAYER_API_KEY` is not available" in (
@@ -364,7 +380,7 @@ def test_promptlayer_fork_pr_validates_only_and_says_so(
         pl_workspace, runner_temp, gh, key=None, key_variable=PL_KEY, command="apply", event="push"
     )
     assert applied.exit_code == 1
-    assert "apply needs PROMPTLAYER_API_KEY" in applied.summary
+    assert "PROMPTLAYER_API_KEY is not set: create the repository secret" in applied.summary
 
 
 def test_both_registries_keys_are_masked(

@@ -18,12 +18,14 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from promptsync import console
 from promptsync.commands.options import (
     apply_arguments,
+    evaluation,
     impact,
     parse,
     plan_arguments,
@@ -65,6 +67,7 @@ class Inputs:
     impact: bool = False
     all_projects: bool = False
     deployments: bool = False
+    evaluate: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -84,6 +87,7 @@ class Inputs:
             _flag(env, "INPUT_IMPACT"),
             _flag(env, "INPUT_ALL"),
             _flag(env, "INPUT_DEPLOYMENTS"),
+            _flag(env, "INPUT_EVAL"),
         )
 
     def options(self, command: click.Command) -> dict[str, object]:
@@ -130,7 +134,14 @@ def _plan_options(inputs: Inputs) -> dict[str, object]:
             " may hold user data, and the plan comment is visible to everyone who can read the"
             " pull request"
         )
+    if kw.get("eval_show_examples"):
+        raise PromptsyncError(
+            "input args: --eval-show-examples is not allowed in the Action: test cases and"
+            " answers may hold user data, and the plan comment is visible to everyone who can"
+            " read the pull request"
+        )
     kw["impact"] = bool(kw.get("impact")) or inputs.impact
+    kw["evaluate"] = bool(kw.get("evaluate")) or inputs.evaluate
     return kw
 
 
@@ -140,7 +151,8 @@ def _plan(title: str, inputs: Inputs, temp: Path) -> Outcome:
     try:
         planning = start_planning(inputs.config, os.environ, Path.cwd(), remote(kw), console.err)
         try:
-            plan = planning.plan(selection(kw), impact(kw))
+            _mask_provider_keys(planning.project.settings.config.providers)
+            plan = planning.plan(selection(kw), impact(kw), evaluation(kw), console.err)
         finally:
             planning.close()
         write_atomically(path, plan.model_dump_json(indent=2) + "\n")
@@ -150,7 +162,45 @@ def _plan(title: str, inputs: Inputs, temp: Path) -> Outcome:
     full = plan_markdown(plan, title=title, limit=1_000_000)
     comment = plan_markdown(plan, title=title, limit=COMMENT_LIMIT - 500)
     code = 2 if plan.has_changes else 0
+    if plan.evaluation is not None and plan.evaluation.gate_failed:
+        for row in plan.evaluation.templates:
+            if row.gate:
+                console.err(f"error: evaluation gate failed for {row.template}: {row.gate}")
+        code = 3
     return Outcome(full, comment, summary_line(plan), plan.has_changes, code, str(path))
+
+
+def _mask_provider_keys(providers: Mapping[str, Any]) -> None:
+    """Mask every model provider key the run can see (the defaults and the configured ones),
+    so that no log line can show one."""
+    names = {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
+    names |= {p.api_key_env for p in providers.values() if getattr(p, "api_key_env", None)}
+    for name in sorted(names):
+        value = os.environ.get(name, "").strip()
+        if value:
+            console.out(f"::add-mask::{value}\n")
+
+
+def from_fork(env: Mapping[str, str]) -> bool:
+    """A pull request from a fork: GitHub gives its runs no secrets."""
+    if env.get("GITHUB_EVENT_NAME") not in ("pull_request", "pull_request_target"):
+        return False
+    try:
+        event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+        head = event["pull_request"]["head"]["repo"]
+        base = event["pull_request"]["base"]["repo"]
+    except (KeyError, TypeError, OSError, ValueError):
+        return False
+    return bool(head and base and head.get("full_name") != base.get("full_name"))
+
+
+def _no_key(key_variable: str) -> PromptsyncError:
+    return PromptsyncError(
+        f"{key_variable} is not set: create the repository secret {key_variable} (Settings →"
+        f" Secrets and variables → Actions) and pass it to this step in env:"
+        f" ({key_variable}: ${{{{ secrets.{key_variable} }}}}); only a pull request from a fork,"
+        " which gets no secrets, plans without it"
+    )
 
 
 def _skipped(key_variable: str) -> str:
@@ -171,7 +221,13 @@ def _validate_only(title: str, inputs: Inputs, key_variable: str) -> Outcome:
     else:
         body = f"✅ {result.summary()}"
         console.out(result.summary() + "\n")
-    md = f"### promptsync plan — {title}\n\n{_skipped(key_variable)}\n\n{body}\n"
+    skipped = _skipped(key_variable)
+    if inputs.evaluate:
+        skipped += (
+            " The evaluation (`eval: true`) was skipped too: a fork's pull request gets no"
+            " provider keys either."
+        )
+    md = f"### promptsync plan — {title}\n\n{skipped}\n\n{body}\n"
     state = "files are invalid" if result.errors else "files validated"
     line = f"Remote comparison skipped (no {key_variable}); {state}."
     return Outcome(md, md, line, False, 1 if result.errors else 0)
@@ -179,11 +235,7 @@ def _validate_only(title: str, inputs: Inputs, key_variable: str) -> Outcome:
 
 def _apply(title: str, inputs: Inputs, key_variable: str) -> Outcome:
     if not os.environ.get(key_variable, "").strip():
-        return _failed(
-            title,
-            "apply",
-            PromptsyncError(f"apply needs {key_variable} (add it as a secret and pass it in env)"),
-        )
+        return _failed(title, "apply", _no_key(key_variable))
     kw = inputs.options(apply_arguments)
     log: list[str] = []
 
@@ -252,8 +304,10 @@ def run_github(global_config: str | None) -> int:
         has_key = not outcome.validated_only
     elif has_key:
         outcome = _plan(title, inputs, temp)
-    else:
+    elif from_fork(env):
         outcome = _validate_only(title, inputs, key_variable)
+    else:  # a secret never created looks like a fork's pull request: say which it is
+        outcome = _failed(title, "plan", _no_key(key_variable))
     if env.get("GITHUB_STEP_SUMMARY"):
         append_summary(env["GITHUB_STEP_SUMMARY"], outcome.summary_markdown)
     if env.get("GITHUB_OUTPUT"):
@@ -276,7 +330,7 @@ def run_github(global_config: str | None) -> int:
             if has_key:  # a normal pull request: the workflow's permissions need fixing
                 raise
             console.err(f"::warning::promptsync could not comment: {exc}")
-    return 1 if outcome.exitcode == 1 else 0
+    return 1 if outcome.exitcode in (1, 3) else 0
 
 
 def _key_variable(config: str | None) -> str:

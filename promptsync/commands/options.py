@@ -216,6 +216,7 @@ def remote(kw: dict[str, Any]) -> Any:
 @template_option
 @changed_since_option
 @impact_options
+@eval_options
 @remote_options
 def plan_arguments(**kw: Any) -> dict[str, Any]:
     """What the Action's `args` may hold for plan."""
