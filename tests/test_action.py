@@ -7,6 +7,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,7 +67,7 @@ def run(
     event: str = "pull_request",
     key_variable: str = "FREEPLAY_API_KEY",
     fork: bool = False,
-    **inputs: str,
+    **inputs: Any,
 ) -> ActionRun:
     github = {"token": token, "GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": "octo/prompts"}
     if event == "pull_request":
