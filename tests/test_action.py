@@ -67,7 +67,7 @@ def run(
     event: str = "pull_request",
     key_variable: str = "FREEPLAY_API_KEY",
     fork: bool = False,
-    **inputs: Any,
+    **inputs: str,
 ) -> ActionRun:
     github = {"token": token, "GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": "octo/prompts"}
     if event == "pull_request":
@@ -272,12 +272,11 @@ def test_args_working_directory_and_bad_input(
 ) -> None:
     nested = tmp_path / "mono"
     shutil.copytree(workspace, nested / "services" / "bot")
-    result = run(
-        nested,
-        runner_temp,
-        gh,
-        **{"working-directory": "services/bot", "args": "--template 'album_*' --env prod"},
-    )
+    inputs: dict[str, Any] = {
+        "working-directory": "services/bot",
+        "args": "--template 'album_*' --env prod",
+    }
+    result = run(nested, runner_temp, gh, **inputs)
     assert result.exit_code == 0, result.log
     assert result.outputs["summary"] == "Plan: 1 to create, 0 to update, 0 to promote, 0 breaking."
     bad = run(workspace, runner_temp, gh, command="destroy")
