@@ -19,7 +19,9 @@ def test_init_scaffolds_a_working_promptlayer_project(
         "created promptsync.yaml",
         "created prompts/example_assistant.yaml",
         "created .github/workflows/promptsync.yml",
-        "Next: set PROMPTLAYER_API_KEY, then run `promptsync validate` and `promptsync plan`.",
+        "Next: export PROMPTLAYER_API_KEY (and create the repository secret PROMPTLAYER_API_KEY"
+        " for the workflow); then run `promptsync validate` and `promptsync plan`"
+        " (docs/getting-started.md).",
     ]
     config = (isolated / "promptsync.yaml").read_text(encoding="utf-8")
     assert "backend: promptlayer\n" in config

@@ -17,9 +17,12 @@ from promptsync.repo.files import write_atomically
 
 WORKFLOW = Path(".github/workflows/promptsync.yml")
 _NEXT = {
-    "freeplay": "Next: set project_id in promptsync.yaml, then run `promptsync validate`.",
-    "promptlayer": "Next: set PROMPTLAYER_API_KEY, then run `promptsync validate` and"
-    " `promptsync plan`.",
+    "freeplay": "Next: set project_id in promptsync.yaml; export FREEPLAY_API_KEY (and create the"
+    " repository secret FREEPLAY_API_KEY for the workflow); then run `promptsync validate` and"
+    " `promptsync plan` (docs/getting-started.md).",
+    "promptlayer": "Next: export PROMPTLAYER_API_KEY (and create the repository secret"
+    " PROMPTLAYER_API_KEY for the workflow); then run `promptsync validate` and"
+    " `promptsync plan` (docs/getting-started.md).",
 }
 
 
@@ -33,7 +36,9 @@ def _git_root(directory: Path) -> Path | None:
 def _workflow(text: str, subdirectory: str) -> str:
     if not subdirectory:
         return text
-    text = text.replace('"prompts/**", "promptsync.yaml"', f'"{subdirectory}/**"')
+    text = text.replace(
+        '"prompts/**", "datasets/**", "evals/**", "promptsync.yaml"', f'"{subdirectory}/**"'
+    )
     for command in ("plan", "apply"):
         text = text.replace(
             f"          command: {command}\n",
