@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from promptsync.errors import Issue, LoadError
+from promptsync.errors import Issue, LoadError, PromptsyncError
 from promptsync.kinds.datasets.load import check_datasets
 from promptsync.kinds.prompts.load import check_prompts, display_path
 from promptsync.repo.config_load import quick_config
@@ -110,7 +110,11 @@ def _quick_where(config: str | None, environ: Mapping[str, str], cwd: Path) -> W
 
 def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Validation:
     """Check config and prompts offline, collecting every issue instead of stopping at one."""
-    where = _quick_where(config, environ, cwd)
+    if find_config(config, environ, cwd) is None and not (cwd / "prompts").is_dir():
+        raise PromptsyncError(  # as every command says it (jobs/project.check_started)
+            f"no promptsync.yaml in {cwd} or any parent directory, and no prompts/ here; run"
+            " `promptsync init` to start a project (or pass --config)"
+        )
     if where is None:
         try:
             settings = load_settings(config, environ, cwd)
