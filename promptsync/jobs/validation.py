@@ -115,6 +115,7 @@ def validate(config: str | None, environ: Mapping[str, str], cwd: Path) -> Valid
             f"no promptsync.yaml in {cwd} or any parent directory, and no prompts/ here; run"
             " `promptsync init` to start a project (or pass --config)"
         )
+    where = _quick_where(config, environ, cwd)
     if where is None:
         try:
             settings = load_settings(config, environ, cwd)
