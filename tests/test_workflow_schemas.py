@@ -64,7 +64,8 @@ def test_a_broken_workflow_fails() -> None:
     ("workflow", "page"),
     [(w, "github-action.md") for w in WORKFLOWS[:2]]
     + [(w, "promptlayer.md") for w in WORKFLOWS[3:5]]
-    + [(w, "monorepo.md") for w in WORKFLOWS[8:11]],
+    + [(w, "monorepo.md") for w in WORKFLOWS[8:11]]
+    + [("promptsync/init_files/workflow.yml", "getting-started.md")],
 )
 def test_docs_show_the_validated_workflows(workflow: str, page: str) -> None:
     doc = (REPO / "docs" / page).read_text(encoding="utf-8")
