@@ -66,9 +66,14 @@ def commands(text: str) -> Iterator[tuple[str, str]]:
         yield command, "\n".join(output).strip("\n")
 
 
+def _lines(text: str) -> str:
+    """Trailing spaces do not count (editors strip them from a page)."""
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
 def matches(expected: str, got: str) -> bool:
-    pattern = re.escape(expected.strip()).replace(re.escape("..."), ".*?")
-    return re.fullmatch(pattern, got.strip(), re.S) is not None
+    pattern = re.escape(_lines(expected)).replace(re.escape("..."), ".*?")
+    return re.fullmatch(pattern, _lines(got), re.S) is not None
 
 
 def _run_console(example: Example) -> None:
