@@ -205,3 +205,10 @@ def test_the_console_reader() -> None:
     assert matches("Plan: ... to create", "Plan: 3 to create")
     assert not matches("Plan: 2", "Plan: 3")
     assert os.sep == "/"
+
+
+def test_the_adopting_page_names_the_file_pull_writes() -> None:
+    from promptsync.kinds.prompts.pull import file_stem
+
+    page = (REPO / "docs" / "adopting.md").read_text(encoding="utf-8")
+    assert f"prompts/{file_stem('team/bot')}.yaml" in page

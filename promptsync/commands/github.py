@@ -160,7 +160,12 @@ def _plan(title: str, inputs: Inputs, temp: Path) -> Outcome:
         return _failed(title, "plan", exc)
     console.out(plan_text(plan))
     full = plan_markdown(plan, title=title, limit=1_000_000)
-    comment = plan_markdown(plan, title=title, limit=COMMENT_LIMIT - 500)
+    comment = plan_markdown(
+        plan,
+        title=title,
+        limit=COMMENT_LIMIT - 500,
+        elsewhere="the job summary and in the plan JSON (the step's plan-json output)",
+    )
     code = 2 if plan.has_changes else 0
     if plan.evaluation is not None and plan.evaluation.gate_failed:
         for row in plan.evaluation.templates:

@@ -66,8 +66,15 @@ def _breaking_note(plan: Plan) -> str:
     return f" ⚠️ **{n} breaking change{'s' if n != 1 else ''}**: callers may silently break."
 
 
-def plan_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> str:
-    """Markdown that stays under `limit` characters: details are dropped from the end first."""
+def plan_markdown(
+    plan: Plan,
+    *,
+    title: str = "",
+    limit: int = GITHUB_LIMIT,
+    elsewhere: str = "the plan JSON (`plan --format json`, `--out FILE`)",
+) -> str:
+    """Markdown that stays under `limit` characters: details are dropped from the end first,
+    with a notice saying where the full plan is (`elsewhere`)."""
     bodies = {f"{c.kind}:{c.name}": _body(c, plan.impact) for c in plan.changes}
     shown = list(plan.changes)
     while True:
@@ -81,6 +88,7 @@ def plan_markdown(plan: Plan, *, title: str = "", limit: int = GITHUB_LIMIT) -> 
             shown=shown,
             omitted=len(plan.changes) - len(shown),
             impact_note=impact_note(plan),
+            elsewhere=elsewhere,
             evaluation=evaluation.markdown(plan.evaluation) if plan.evaluation else "",
         )
         if len(text) <= limit or not shown:
