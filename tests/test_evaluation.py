@@ -207,7 +207,7 @@ def test_a_failing_provider_is_counted_never_cached(
         assert code == 3, err  # no case scored: the gate cannot pass
         [row] = json.loads(out)["evaluation"]["templates"]
         assert (row["after"]["errors"], row["before"]["errors"]) == (3, 3)
-        assert not list((isolated / ".promptsync").rglob("*.json"))  # errors are never cached
+        assert not list((isolated / ".promptsync" / "cache" / "responses").rglob("*.json"))
         assert KEY not in out + err
 
 
