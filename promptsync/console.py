@@ -14,6 +14,8 @@ import os
 import sys
 from typing import TextIO
 
+from promptsync.errors import PromptsyncError
+
 _closed: set[int] = set()
 _failed: dict[str, str] = {}  # stream name → why a write to it failed
 
@@ -56,3 +58,19 @@ def reset() -> None:
     """Forget closed and failed streams (for in-process callers running several commands)."""
     _closed.clear()
     _failed.clear()
+
+
+APPLY_PROMPT = "Apply these changes? [y/N] "
+
+
+def confirm_apply(stdin: TextIO | None, out: TextIO | None) -> None:
+    """Ask on the terminal before apply writes; anything but y/yes cancels (an error)."""
+    if stdin is None or out is None or not stdin.isatty():
+        raise PromptsyncError(
+            "refusing to apply without confirmation: no terminal to ask on;"
+            " pass --auto-approve (or apply a reviewed plan file)"
+        )
+    out.write(APPLY_PROMPT)
+    out.flush()
+    if stdin.readline().strip().lower() not in ("y", "yes"):
+        raise PromptsyncError("apply cancelled; nothing was changed")

@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
 
 from promptsync import console
 from promptsync.apply.report import NO_CHANGES_JSON
@@ -19,20 +18,7 @@ from promptsync.jobs.planning import RemoteOptions
 from promptsync.jobs.project import Selection
 from promptsync.plan.models import Plan
 
-PROMPT = "Apply these changes? [y/N] "
 ALREADY_APPLIED = "The saved plan is already applied: the remote serves what it planned."
-
-
-def confirm(stdin: TextIO | None, out: TextIO | None) -> None:
-    if stdin is None or out is None or not stdin.isatty():
-        raise PromptsyncError(
-            "refusing to apply without confirmation: no terminal to ask on;"
-            " pass --auto-approve (or apply a reviewed plan file)"
-        )
-    out.write(PROMPT)
-    out.flush()
-    if stdin.readline().strip().lower() not in ("y", "yes"):
-        raise PromptsyncError("apply cancelled; nothing was changed")
 
 
 def run_apply(
@@ -54,7 +40,7 @@ def run_apply(
         console.out(rendered) if text else console.err(rendered.rstrip("\n"))
 
     def approve(plan: Plan) -> None:
-        confirm(sys.stdin, sys.stdout if text else sys.stderr)
+        console.confirm_apply(sys.stdin, sys.stdout if text else sys.stderr)
 
     try:
         done = deploy(

@@ -20,8 +20,6 @@ from promptsync.jobs.projects import discover, plan_all, validate_all
 from promptsync.plan.projects import ProjectsPlan
 from promptsync.repo.files import write_atomically
 
-PROMPT = "Apply these changes? [y/N] "
-
 
 def _issue_json(issue: Issue) -> dict[str, object]:
     return {
@@ -121,16 +119,7 @@ def run_plan_all(
 
 
 def _confirm(plans: ProjectsPlan) -> None:
-    stdin, out = sys.stdin, sys.stdout
-    if stdin is None or out is None or not stdin.isatty():
-        raise PromptsyncError(
-            "refusing to apply without confirmation: no terminal to ask on;"
-            " pass --auto-approve (or apply a reviewed plan file)"
-        )
-    out.write(PROMPT)
-    out.flush()
-    if stdin.readline().strip().lower() not in ("y", "yes"):
-        raise PromptsyncError("apply cancelled; nothing was changed")
+    console.confirm_apply(sys.stdin, sys.stdout)
 
 
 def run_apply_all(
