@@ -4,7 +4,6 @@ with a dataset file, one file per template)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from promptsync.errors import Issue, LoadError
 from promptsync.evaluate.shape import eval_ok
 from promptsync.repo.discovery import walk_prompts
 from promptsync.repo.locate import describe, mark
-from promptsync.repo.yamlread import LIBYAML, MAX_BYTES, parse_document
+from promptsync.repo.yamlread import LIBYAML, parse_document, read_capped
 
 if TYPE_CHECKING:  # pydantic only when a model is built
     from promptsync.evaluate.models import EvalFile
@@ -86,14 +85,12 @@ def check_evals(
     seen: dict[str, str] = {}
     for found in tree.files:
         try:
-            with open(found.path, "rb") as handle:  # noqa: PTH123 - one plain read
-                raw = handle.read(MAX_BYTES + 1)
-                size = os.fstat(handle.fileno()).st_size
+            raw = read_capped(found.path, found.shown)
         except OSError as exc:
             issues.append(Issue(found.shown, 1, 1, f"cannot read file: {exc.strerror}"))
             continue
-        if len(raw) > MAX_BYTES:
-            issues.append(Issue(found.shown, 0, 0, f"file is {size:,} bytes; the limit is 1 MiB"))
+        except LoadError as exc:
+            issues += exc.issues
             continue
         try:
             spec, found_issues = _one(raw, found.shown, templates, datasets, build)

@@ -11,6 +11,7 @@ straight to the careful path, which is the one that decides what is wrong and wh
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,7 @@ __all__ = [
     "Document",
     "Position",
     "parse_document",
+    "read_capped",
     "read_document",
     "size_error",
 ]
@@ -136,8 +138,18 @@ class Document:
         return self.position(mark.index)
 
 
-def size_error(path: str, size: int) -> LoadError:
-    return fail(path, 0, 0, f"file is {size:,} bytes; the limit is 1 MiB")
+def size_error(path: str, size: int, hint: str = "") -> LoadError:
+    return fail(path, 0, 0, f"file is {size:,} bytes; the limit is 1 MiB{hint}")
+
+
+def read_capped(path: str, shown: str, hint: str = "") -> bytes:
+    """A file's bytes, refused (LoadError) when over the limit without reading all of it.
+    OSError is the caller's to report."""
+    with open(path, "rb") as handle:  # noqa: PTH123 - a plain path string, opened once
+        raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise size_error(shown, os.fstat(handle.fileno()).st_size, hint)
+    return raw
 
 
 _OTHER_BOMS = (  # UTF-32 first: its little-endian mark starts like UTF-16's

@@ -7,7 +7,6 @@ dataset name). The files are found as prompt files are (`repo.discovery`: symbol
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from promptsync.kinds.datasets.remote import CaseContent
 from promptsync.kinds.datasets.shape import case_ok, dataset_ok
 from promptsync.repo.discovery import display_path, escapes_root, walk_prompts
 from promptsync.repo.locate import describe, mark
-from promptsync.repo.yamlread import LIBYAML, MAX_BYTES, Document, parse_document
+from promptsync.repo.yamlread import LIBYAML, Document, parse_document, read_capped
 
 DATASET_FIELDS = "a mapping of dataset fields (see docs/datasets.md)"
 MAX_CASES_FILE = 256 * 1024 * 1024  # a JSON Lines file is read line by line; this bounds it
@@ -250,22 +249,12 @@ def check_datasets(
     names: dict[str, str] = {}
     for found in tree.files:
         try:
-            with open(found.path, "rb") as handle:  # noqa: PTH123 - one plain read
-                raw = handle.read(MAX_BYTES + 1)
-                if len(raw) > MAX_BYTES:
-                    size = os.fstat(handle.fileno()).st_size
-                    issues.append(
-                        Issue(
-                            found.shown,
-                            0,
-                            0,
-                            f"file is {size:,} bytes; the limit is 1 MiB"
-                            " (put the test cases in a cases_file)",
-                        )
-                    )
-                    continue
+            raw = read_capped(found.path, found.shown, " (put the test cases in a cases_file)")
         except OSError as exc:
             issues.append(Issue(found.shown, 1, 1, f"cannot read file: {exc.strerror}"))
+            continue
+        except LoadError as exc:
+            issues += exc.issues
             continue
         try:
             source, found_issues = check_dataset(raw, found.shown, root, backend)

@@ -13,7 +13,6 @@ pydantic-free shape check cannot vouch for: `validate` of a valid repository nev
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +27,9 @@ from promptsync.repo.discovery import FoundFile, display_path, find_prompt_files
 from promptsync.repo.locate import describe, hint, mark
 from promptsync.repo.yamlread import (
     LIBYAML,
-    MAX_BYTES,
     Document,
     parse_document,
-    size_error,
+    read_capped,
 )
 
 if TYPE_CHECKING:
@@ -50,11 +48,7 @@ __all__ = [
 
 
 def _read(file: FoundFile) -> bytes:
-    with open(file.path, "rb") as handle:  # noqa: PTH123 - a plain path string, opened once
-        raw = handle.read(MAX_BYTES + 1)
-        if len(raw) > MAX_BYTES:  # never read all of a huge file just to refuse it
-            raise size_error(file.shown, os.fstat(handle.fileno()).st_size)
-    return raw
+    return read_capped(file.path, file.shown)  # never reads all of a huge file to refuse it
 
 
 @dataclass
