@@ -158,6 +158,23 @@ def test_every_problem_of_every_dataset_file_is_reported_at_once(
     ]
 
 
+def test_oversized_dataset_and_eval_files_are_refused_unread(
+    project: Path, run_cli: RunCli
+) -> None:
+    big = "name: big\ninput_names: [q]\ntest_cases:\n" + "  - inputs: {q: aaaaaaaaaa}\n" * 40_000
+    (project / "datasets" / "big.yaml").write_text(big, encoding="utf-8")
+    (project / "evals").mkdir(exist_ok=True)
+    (project / "evals" / "big.yaml").write_text("#" * (1024 * 1024 + 1), encoding="utf-8")
+    code, _, err = run_cli("validate")
+    assert code == 1
+    size = len(big.encode())
+    assert (
+        f"error: datasets/big.yaml:1:1: file is {size:,} bytes; the limit is 1 MiB (put the test"
+        " cases in a cases_file)"
+    ) in err
+    assert "error: evals/big.yaml:1:1: file is 1,048,577 bytes; the limit is 1 MiB" in err
+
+
 def test_validate_counts_datasets(project: Path, run_cli: RunCli) -> None:
     code, out, _ = run_cli("validate")
     assert code == 0
