@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from promptsync.errors import Issue, LoadError
 from promptsync.evaluate.shape import eval_ok
-from promptsync.repo.discovery import walk_prompts
+from promptsync.repo.discovery import read_tree
 from promptsync.repo.locate import describe, mark
-from promptsync.repo.yamlread import LIBYAML, parse_document, read_capped
+from promptsync.repo.yamlread import LIBYAML, parse_document
 
 if TYPE_CHECKING:  # pydantic only when a model is built
     from promptsync.evaluate.models import EvalFile
@@ -77,21 +77,10 @@ def check_evals(
     build: bool = True,
 ) -> tuple[list[EvalSpec], list[Issue]]:
     """Every eval file under `evals_dir` (none when it does not exist), and every issue."""
-    if not evals_dir.is_dir():
-        return [], []
-    tree = walk_prompts(evals_dir, root)
-    issues = list(tree.issues)
+    files, issues = read_tree(evals_dir, root)
     specs: list[EvalSpec] = []
     seen: dict[str, str] = {}
-    for found in tree.files:
-        try:
-            raw = read_capped(found.path, found.shown)
-        except OSError as exc:
-            issues.append(Issue(found.shown, 1, 1, f"cannot read file: {exc.strerror}"))
-            continue
-        except LoadError as exc:
-            issues += exc.issues
-            continue
+    for found, raw in files:
         try:
             spec, found_issues = _one(raw, found.shown, templates, datasets, build)
         except LoadError as exc:

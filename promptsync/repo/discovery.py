@@ -17,7 +17,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from promptsync.errors import Issue
+from promptsync.errors import Issue, LoadError
 
 PROMPT_SUFFIXES = (".yaml", ".yml")
 
@@ -176,3 +176,25 @@ def escapes_root(path: Path, root: Path) -> str | None:
             target = os.path.realpath(current)
             return f"{display_path(current)} is a symbolic link to {target}, outside the project"
     return f"{display_path(path)} is outside the project ({resolved})"
+
+
+def read_tree(
+    directory: Path, root: Path, too_big: str = ""
+) -> tuple[list[tuple[FoundFile, bytes]], list[Issue]]:
+    """Every YAML file under `directory` (none when it does not exist) with its bytes, and every
+    problem finding or reading them (`too_big` is added to the size limit's message)."""
+    from promptsync.repo.yamlread import read_capped  # yaml only when files are read
+
+    if not directory.is_dir():
+        return [], []
+    tree = walk_prompts(directory, root)
+    issues = list(tree.issues)
+    read: list[tuple[FoundFile, bytes]] = []
+    for found in tree.files:
+        try:
+            read.append((found, read_capped(found.path, found.shown, too_big)))
+        except OSError as exc:
+            issues.append(Issue(found.shown, 1, 1, f"cannot read file: {exc.strerror}"))
+        except LoadError as exc:
+            issues += exc.issues
+    return read, issues

@@ -16,9 +16,9 @@ from promptsync.kinds.datasets.desired import DatasetSource, LoadedDatasets
 from promptsync.kinds.datasets.identity import case_content, case_hash
 from promptsync.kinds.datasets.remote import CaseContent
 from promptsync.kinds.datasets.shape import case_ok, dataset_ok
-from promptsync.repo.discovery import display_path, escapes_root, walk_prompts
+from promptsync.repo.discovery import display_path, escapes_root, read_tree
 from promptsync.repo.locate import describe, mark
-from promptsync.repo.yamlread import LIBYAML, Document, parse_document, read_capped
+from promptsync.repo.yamlread import LIBYAML, Document, parse_document
 
 DATASET_FIELDS = "a mapping of dataset fields (see docs/datasets.md)"
 MAX_CASES_FILE = 256 * 1024 * 1024  # a JSON Lines file is read line by line; this bounds it
@@ -241,21 +241,10 @@ def check_datasets(
     datasets_dir: Path, root: Path, backend: str
 ) -> tuple[list[DatasetSource], list[Issue]]:
     """Every dataset file under `datasets_dir` (none when it does not exist), all issues."""
-    if not datasets_dir.is_dir():
-        return [], []
-    tree = walk_prompts(datasets_dir, root)
-    issues = list(tree.issues)
+    files, issues = read_tree(datasets_dir, root, " (put the test cases in a cases_file)")
     sources: list[DatasetSource] = []
     names: dict[str, str] = {}
-    for found in tree.files:
-        try:
-            raw = read_capped(found.path, found.shown, " (put the test cases in a cases_file)")
-        except OSError as exc:
-            issues.append(Issue(found.shown, 1, 1, f"cannot read file: {exc.strerror}"))
-            continue
-        except LoadError as exc:
-            issues += exc.issues
-            continue
+    for found, raw in files:
         try:
             source, found_issues = check_dataset(raw, found.shown, root, backend)
         except LoadError as exc:
