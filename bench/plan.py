@@ -3,7 +3,12 @@ against the naive approach — the official freeplay SDK fetching each template 
 environment — and how the time grows with N. Each measured plan follows one untimed plan, so
 neither side meets a cold emulator (a real registry is warm; the naive loop runs after the plan).
 
-Run: .venv/bin/python -m bench.plan [--sizes 1000 5000 10000] [--latency-ms 20] [--naive-max 1000]
+Each size is planned twice more: with a cold cache of checked files (`.promptsync/cache/`
+deleted, as on a CI runner that restores none) and with a warm one (as on a developer's machine,
+or a runner that restores it). The speed-up is the naive loop's time over each.
+
+Run: .venv/bin/python -m bench.plan [--sizes 1000 5000 10000] [--envs 2] [--latency-ms 20]
+     [--naive-max 1000]
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +37,7 @@ from bench.common import (
     version_body,
 )
 
-ENVS = ["dev", "staging", "prod"]
+ENVS = ["dev", "staging", "prod"]  # --envs 2: the first two
 
 
 def seed(server: Server, n: int) -> None:
@@ -98,6 +104,7 @@ def run_naive(url: str, n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000, 10000])
+    parser.add_argument("--envs", type=int, choices=[1, 2, 3], default=3)
     parser.add_argument(
         "--latency-ms",
         type=float,
@@ -111,6 +118,7 @@ def main() -> None:
         help="Run the naive loop only up to this many templates (it takes N x 3 requests).",
     )
     args = parser.parse_args()
+    del ENVS[args.envs :]
     rows = []
     first: tuple[int, float] | None = None
     for n in args.sizes:
@@ -122,8 +130,11 @@ def main() -> None:
             latency = ["--latency-ms", str(args.latency_ms)] if args.latency_ms else []
             with emulator_process("--db", db, *latency) as server:
                 run_plan(Path(tmp), server.url)  # warm-up, untimed: a registry is not cold
+                shutil.rmtree(Path(tmp) / ".promptsync", ignore_errors=True)
                 server.reset_stats()
-                plan_seconds, rss, summary = run_plan(Path(tmp), server.url)
+                cold_seconds, _, _ = run_plan(Path(tmp), server.url)  # no checked-files cache
+                server.reset_stats()
+                plan_seconds, rss, summary = run_plan(Path(tmp), server.url)  # the cache warm
                 requests = sum(server.stats().values())
                 server.reset_stats()
                 naive = None
@@ -135,11 +146,13 @@ def main() -> None:
             [
                 f"{n:,}",
                 str(requests),
+                f"{cold_seconds:.2f}",
                 f"{plan_seconds:.2f}",
                 f"{rss / 1024:.0f}",
                 growth,
                 f"{naive[1]:,}" if naive else "-",
                 f"{naive[0]:.2f}" if naive else "-",
+                f"{naive[0] / cold_seconds:.1f}x" if naive else "-",
                 f"{naive[0] / plan_seconds:.1f}x" if naive else "-",
                 summary,
             ]
@@ -154,12 +167,14 @@ def main() -> None:
             [
                 "templates",
                 "plan requests",
-                "plan s",
+                "plan s (cold cache)",
+                "plan s (warm cache)",
                 "peak RSS MiB",
                 "growth",
                 "naive requests",
                 "naive s",
-                "speed-up",
+                "speed-up cold",
+                "speed-up warm",
                 "plan says",
             ],
             rows,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from promptsync.backends.freeplay.wire import create_body
 from promptsync.kinds.prompts.changes import CreateVersion, DeployVersion
 from promptsync.kinds.prompts.identity import content_hash, content_of
 from promptsync.kinds.prompts.models import PromptFile
-from promptsync.kinds.prompts.planner import PlanBody
+from promptsync.kinds.prompts.planner import PlanBody, build
 from tests.planning import SYSTEM, USER, plan, prompt, remote, scope, snapshots, source
 
 ENVS = ["staging", "prod"]
@@ -320,3 +321,42 @@ def test_deterministic_whatever_the_input_order() -> None:
         [c.model_dump() for c in second.changes]
     )
     assert [c.name for c in first.changes] == ["a", "b", "c"]
+
+
+def test_an_older_identical_version_is_promoted_and_a_replan_reuses_the_rest() -> None:
+    """A file reverted to an older version's content: the history the plan reads for it holds
+    that version, so the plan moves the pointer; a second build with that history plans only
+    the templates it names and equals a build from scratch."""
+    files = [
+        source("prompts/album_bot.yaml", environments=["staging", "prod"]),
+        source(
+            "prompts/other_bot.yaml",
+            name="other_bot",
+            environments=["staging", "prod"],
+            llm_parameters={"temperature": 0.9},
+        ),
+    ]
+    newer = remote("v2", llm_parameters={"temperature": 0.5})
+    other = remote("o1", name="other_bot")
+    snaps = snapshots(
+        ["staging", "prod"], staging=[newer, other], prod=[newer, other], latest=[newer, other]
+    )
+    templates = {"album_bot": [files[0]], "other_bot": [files[1]]}
+    kw: Any = {"known_names": set(templates), "in_scope": lambda _name: True}
+    first = build(templates, snaps, scope(), **kw)
+    assert [c.actions for c in first.changes] == [["update"], ["update"]]
+    history = {"album_bot": [newer, remote("v1")]}
+    again = build(templates, snaps, scope(), history=history, reuse=first, **kw)
+    fresh = build(templates, snaps, scope(), history=history, **kw)
+    assert again.changes == fresh.changes
+    assert again.summary == fresh.summary
+    album = again.changes[0]
+    assert album.actions == ["promote"]
+    assert {
+        e: (r.via, r.before and r.before.version_id, r.after.version_id)
+        for e, r in album.environments.items()
+    } == {
+        "staging": ("promote", "v2", "v1"),
+        "prod": ("promote", "v2", "v1"),
+    }
+    assert again.changes[1] is first.changes[1]  # other_bot was not planned again

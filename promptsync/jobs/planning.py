@@ -152,7 +152,10 @@ def make_plan(
     )
 
     # An orphan has no files: with --changed-since it is in scope when a changed file held it.
-    def plan_with(history: Mapping[str, Sequence[RemoteVersion]] | None = None) -> PlanBody:
+    def plan_with(
+        history: Mapping[str, Sequence[RemoteVersion]] | None = None,
+        reuse: PlanBody | None = None,
+    ) -> PlanBody:
         return build(
             templates,
             snapshots,
@@ -160,12 +163,13 @@ def make_plan(
             known_names=set(project.loaded.templates),
             in_scope=lambda name: in_scope(name, []),
             history=history,
+            reuse=reuse,
         )
 
     body = plan_with()
     wanting = _would_create(body, snapshots)
     if wanting:  # one version listing per template that would get a new version
-        body = plan_with(_histories(backend, wanting))
+        body = plan_with(_histories(backend, wanting), reuse=body)
     data = None
     if datasets is not None and dataset_reading is not None:
         remote = dataset_reading.result()

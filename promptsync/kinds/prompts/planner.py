@@ -378,6 +378,9 @@ def plan_template(
     return change, unclaimed
 
 
+_Result = tuple["Change | None", list[Unclaimed], list[str]]
+
+
 @dataclass(frozen=True)
 class PlanBody:
     changes: list[Change]
@@ -386,6 +389,9 @@ class PlanBody:
     summary: Summary
     warnings: list[str] = field(default_factory=list)
     held_back: list[str] = field(default_factory=list)  # changes the plan cannot make, and why
+    # Each template's own result (change, unclaimed, problems), so that a second build with the
+    # histories of a few templates plans only those again.
+    results: Mapping[str, _Result] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _look_alikes(orphans: Sequence[str], known: set[str]) -> list[str]:
@@ -434,8 +440,12 @@ def build(
     known_names: set[str],
     in_scope: Callable[[str], bool],
     history: Mapping[str, Sequence[RemoteVersion]] | None = None,
+    reuse: PlanBody | None = None,
 ) -> PlanBody:
     """Plan every template in `templates` against the snapshots (env → name → version).
+
+    With `reuse` (a build of the same templates and snapshots without `history`), only the
+    templates `history` names are planned again.
 
     `known_names` are all templates that have files (in scope or not), so that a template
     filtered out of this plan is not mistaken for an orphan. A version promptsync cannot read is
@@ -447,11 +457,19 @@ def build(
     warnings = [*_missing(snapshots, scope), *_unreadable(snapshots, known_names, scope)]
     changes: list[Change] = []
     unclaimed: list[Unclaimed] = []
+    history = history or {}
+    results: dict[str, _Result] = {}
     for name in sorted(templates):
-        problems: list[str] = []
-        change, loose = plan_template(
-            name, templates[name], snapshots, scope, problems, (history or {}).get(name, ())
-        )
+        again = reuse is None or name in history or name not in reuse.results
+        if again:
+            problems: list[str] = []
+            change, loose = plan_template(
+                name, templates[name], snapshots, scope, problems, history.get(name, ())
+            )
+        else:
+            assert reuse is not None
+            change, loose, problems = reuse.results[name]
+        results[name] = (change, loose, problems)
         unclaimed.extend(loose)
         if problems:
             held_back += problems
@@ -475,4 +493,4 @@ def build(
     summary = Summary(
         **change_counts(changes), no_op=len(templates) - len(changes), orphans=len(orphans)
     )
-    return PlanBody(changes, orphans, unclaimed, summary, warnings, held_back)
+    return PlanBody(changes, orphans, unclaimed, summary, warnings, held_back, results)
