@@ -7,15 +7,19 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from freeplay import Freeplay
 
+from promptsync.backends.freeplay.datasets import FreeplayDatasets
+from promptsync.backends.http import HttpSession
 from promptsync.emulator import RunningEmulator, running_emulator
 from promptsync.emulator.faults import FaultConfig
+from promptsync.kinds.datasets.changes import AddTestCases, TestCaseData
 from promptsync.kinds.datasets.desired import DatasetSource
 from promptsync.kinds.datasets.identity import case_content, case_hash
 from promptsync.kinds.datasets.planner import plan_datasets
@@ -273,7 +277,35 @@ def test_a_thousand_new_cases_take_eleven_requests(
     assert run_cli("apply", "--auto-approve")[0] == 0
     bulk = "POST /api/v2/projects/{project_id}/prompt-datasets/{dataset_id}/test-cases/bulk"
     assert fp.stats.routes[bulk] == 10 + 1  # big: ten bulks of 100; support_cases: one
+    listing = "GET /api/v2/projects/{project_id}/prompt-datasets/{dataset_id}/test-cases"
+    assert fp.stats.routes.get(listing, 0) == 0  # new datasets, verified from the answers
     assert len(cases_of(fp, "big")) == 1000
+
+
+def _bulk_server(answer: Callable[[list[Any]], list[Any]]) -> FreeplayDatasets:
+    """A Freeplay whose bulk create answers with `answer(sent cases)`."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)["data"]
+        return httpx.Response(201, json={"data": answer(sent)})
+
+    session = HttpSession("http://fp.test/api/v2", {}, transport=httpx.MockTransport(handler))
+    return FreeplayDatasets(session, "/projects/p")
+
+
+def test_a_new_dataset_is_confirmed_only_when_the_answers_echo_every_case() -> None:
+    cases = [TestCaseData(inputs={"n": i}, metadata={"k": "v"}) for i in range(150)]
+    op = AddTestCases(name="d", dataset_id=None, cases=cases)
+    echoing = _bulk_server(lambda sent: [{"id": f"c{i}", **c} for i, c in enumerate(sent)])
+    echoing.add(op, "ds1", fresh=True)
+    assert echoing.confirmed == {"d"}
+    # A registry that stores less than it was sent (here: drops metadata), or answers without
+    # the cases: apply's verification lists the dataset again, and sees the difference.
+    lossy = _bulk_server(lambda sent: [{"id": "x", "inputs": c["inputs"]} for c in sent])
+    lossy.add(op, "ds1", fresh=True)
+    silent = _bulk_server(lambda _sent: [])
+    silent.add(op, "ds1", fresh=True)
+    assert lossy.confirmed == silent.confirmed == set()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -115,7 +115,8 @@ def apply_plan(
         for op in change.operations
         for env in op.environments
     }
-    backend.preflight([env for env in plan.environments if env in targets])
+    if targets:  # a plan of datasets only moves no environment
+        backend.preflight([env for env in plan.environments if env in targets])
     results, interrupted = execute(plan, backend, parallelism=parallelism, emit=emit, stop=stop)
     mismatches: list[Mismatch] = []
     twice: list[str] = []
@@ -125,9 +126,10 @@ def apply_plan(
             after = backend.read([LATEST, *plan.environments])
             mismatches = verify(plan, after, results)
             twice = duplicates(plan, after, results)
-            if plan.dataset_changes:
-                names = [c.name for c in plan.dataset_changes]
-                mismatches += verify_datasets(plan, backend.read_datasets(names))
+            confirmed = set(backend.confirmed_datasets)
+            names = [c.name for c in plan.dataset_changes if c.name not in confirmed]
+            if names:  # a dataset the writes' answers showed whole need not be listed again
+                mismatches += verify_datasets(plan, backend.read_datasets(names), names)
         except PromptsyncError as exc:  # the operations' outcomes are still worth reporting
             unverified = str(exc)
     return Report(plan, results, mismatches, interrupted, unverified, [*twice, *backend.duplicates])

@@ -3,7 +3,7 @@ duplicate a version this run created? Pure: compares a plan, its results and a f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from promptsync.apply.execute import OpResult
@@ -94,10 +94,15 @@ def duplicates(plan: Plan, remote: Snapshots, results: Iterable[OpResult]) -> li
     return found
 
 
-def verify_datasets(plan: Plan, remote: RemoteDatasets) -> list[Mismatch]:
-    """Every dataset a change touches must now hold exactly the file's test cases."""
+def verify_datasets(
+    plan: Plan, remote: RemoteDatasets, names: Collection[str] | None = None
+) -> list[Mismatch]:
+    """Every dataset a change touches (of `names`, when given) must now hold exactly the file's
+    test cases."""
     found = []
     for change in plan.dataset_changes:
+        if names is not None and change.name not in names:
+            continue
         held = remote.datasets.get(change.name)
         if held is None:
             found.append(Mismatch(change.name, "dataset", "does not exist"))

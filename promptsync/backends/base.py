@@ -8,7 +8,7 @@ docs/architecture.md ("How to add a backend").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -36,6 +36,11 @@ class Backend(Protocol):
     @property
     def duplicates(self) -> Sequence[str]:
         """Versions this client's retried creates made twice after all (the apply report)."""
+
+    @property
+    def confirmed_datasets(self) -> Collection[str]:
+        """Datasets this client created whose every write was answered with exactly what it
+        sent: what they hold is known without listing them again (apply's verification)."""
 
     @property
     def requests(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from functools import partial
 from urllib.parse import quote
@@ -129,6 +129,10 @@ class FreeplayBackend:
     # --- datasets ------------------------------------------------------------------------------
 
     dataset_versions = False  # a dataset's test cases are edited in place
+
+    @property
+    def confirmed_datasets(self) -> Collection[str]:
+        return self._datasets.confirmed
 
     def read_datasets(self, names: Sequence[str] | None) -> RemoteDatasets:
         return self._datasets.read(names)

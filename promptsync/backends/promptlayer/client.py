@@ -115,6 +115,7 @@ class PromptLayerBackend:
         self._latest: dict[str, RemoteVersion] = {}  # the newest versions the last read saw
         self._lock = threading.Lock()
         self.duplicates: list[str] = []  # versions a retried publish made twice (reported)
+        self.confirmed_datasets: tuple[str, ...] = ()  # a dataset version is verified by reading
         self._served: dict[str, dict[str, RemoteVersion]] = {}  # label → what the last read saw
         self._datasets = PromptLayerDatasets(self.http)
 
