@@ -46,6 +46,10 @@ def write_project(root: Path, templates: int, datasets: int, cases: int) -> None
         )
 
 
+def size_of(directory: Path) -> int:
+    return sum(f.stat().st_size for f in directory.rglob("*") if f.is_file())
+
+
 def run(python: str, root: Path, url: str, *args: str) -> float:
     env = {**CHILD_ENV, "FREEPLAY_API_KEY": KEY, "FREEPLAY_API_URL": url}
     start = time.perf_counter()
@@ -73,10 +77,22 @@ def main() -> None:
     )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for label, datasets in (("templates alone", 0), ("with datasets", a.datasets)):
+        # The same bytes of YAML as the datasets, as templates: what "at the same size of files"
+        # compares with (a template file is ~150 bytes).
+        probe = Path(tmp) / "probe"
+        write_project(probe, 1, a.datasets, a.cases)
+        dataset_bytes = size_of(probe / "datasets")
+        one_template = size_of(probe / "prompts")
+        same_size = a.templates + dataset_bytes // one_template
+        plans = (
+            ("templates alone", a.templates, 0),
+            ("with datasets", a.templates, a.datasets),
+            ("templates, same bytes", same_size, 0),
+        )
+        for label, templates, datasets in plans:
             with emulator_process() as server:
-                root = Path(tmp) / label.replace(" ", "_")
-                write_project(root, a.templates, datasets, a.cases)
+                root = Path(tmp) / label.replace(" ", "_").replace(",", "")
+                write_project(root, templates, datasets, a.cases)
                 run(python, root, server.url, "apply", "--auto-approve")
                 run(python, root, server.url, "plan")  # warm
                 times = []
@@ -85,12 +101,20 @@ def main() -> None:
                     times.append(run(python, root, server.url, "plan"))
                 requests = sum(server.stats().values())
                 rows.append(
-                    [label, str(datasets), str(requests), f"{statistics.median(times):.2f}"]
+                    [
+                        label,
+                        str(templates),
+                        str(datasets),
+                        f"{(size_of(root / 'prompts') + size_of(root / 'datasets')) / 1e6:.2f}",
+                        str(requests),
+                        f"{statistics.median(times):.2f}",
+                    ]
                 )
-        alone, both = float(rows[0][3]), float(rows[1][3])
+        alone, both, same = (float(r[5]) for r in rows)
         print(f"plan: {a.templates} templates, {a.datasets} datasets × {a.cases} test cases")
-        print(table(["plan", "datasets", "requests", "median s"], rows))
+        print(table(["plan", "templates", "datasets", "MB of files", "requests", "median s"], rows))
         print(f"ratio with datasets / templates alone: {both / alone:.2f}×")
+        print(f"ratio with datasets / templates of the same bytes: {both / same:.2f}×")
         with emulator_process() as server:
             root = Path(tmp) / "bulk"
             write_project(root, 0, 1, a.bulk_cases)
