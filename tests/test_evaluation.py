@@ -180,6 +180,25 @@ def test_plan_eval_finds_the_regression_and_fails_the_gate(
         assert KEY not in entry.read_text(encoding="utf-8")
 
 
+def test_without_the_eval_extra_plan_eval_says_how_to_install_it(
+    project: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "anthropic" else real(name, *a),
+    )
+    make_longer(project)
+    code, _, err = run_cli("plan", "--eval")
+    assert (code, err) == (
+        1,
+        "error: plan --eval needs the eval extra: pip install 'promptsync[eval]'\n",
+    )
+
+
 def test_promptsync_eval_runs_the_files_as_they_are(project: Path, run_cli: RunCli) -> None:
     code, out, err = run_cli("eval")
     assert code == 0, err

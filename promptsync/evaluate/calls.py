@@ -10,6 +10,7 @@ the SDKs retry 429s and 5xx themselves, honouring `Retry-After`.
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import threading
 from collections.abc import Mapping
@@ -43,12 +44,11 @@ class Endpoint:
 
 
 def require_sdks() -> None:
-    """Raise one clear error when the eval extra is not installed."""
-    try:
-        import anthropic  # noqa: F401
-        import openai  # noqa: F401
-    except ImportError:
-        raise PromptsyncError(f"plan --eval needs the eval extra: {EXTRA}") from None
+    """Raise one clear error when the eval extra is not installed. Only looks: the SDKs are
+    imported when a call must be made (a second of imports that a run answered from the cache
+    does not pay)."""
+    if any(importlib.util.find_spec(sdk) is None for sdk in ("openai", "anthropic")):
+        raise PromptsyncError(f"plan --eval needs the eval extra: {EXTRA}")
 
 
 class ModelClients:
