@@ -136,9 +136,9 @@ class Sandbox:
         self.env = {
             "PATH": f"{bin_dir}:/usr/bin:/bin",
             "HOME": str(root / "home"),
-            "FREEPLAY_API_KEY": "promptsync-emulator",
+            # The example project's promptsync.yaml names the emulator at 127.0.0.1:8765; this
+            # one listens elsewhere. Nothing else is given: the key and project are the pages'.
             "FREEPLAY_API_URL": url,
-            "FREEPLAY_PROJECT_ID": "8f93dd00-2eb5-4ba2-9354-86d5c6831dfd",
             "ANTHROPIC_API_KEY": "doc-model-key",
             "ANTHROPIC_BASE_URL": url,
             "OPENAI_API_KEY": "doc-model-key",
@@ -158,6 +158,7 @@ class Sandbox:
         if command.startswith("export ") and "=" in command and ";" not in command:
             for pair in command[7:].split():
                 name, _, value = pair.partition("=")
+                value = value.replace("http://127.0.0.1:8765", self.url)
                 self.env[name] = value.replace("<url>", self.url)
             return ""
         done = subprocess.run(

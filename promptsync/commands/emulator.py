@@ -54,6 +54,12 @@ def run_emulator(
             raise
         raise PromptsyncError(f"the emulator needs its extra: pip install '{EXTRA}'") from None
 
+    where = Path(db).parent
+    if db != ":memory:" and where.name == ".promptsync":
+        # The default, in the user's repository: git ignores it by itself, like the caches.
+        from promptsync.repo.files import cache_directory
+
+        cache_directory(where)
     for project_id in project_ids if backend == "freeplay" else ():
         try:
             uuid.UUID(project_id)

@@ -213,3 +213,21 @@ def test_warns_on_a_reachable_host_with_the_default_key() -> None:
         )
         assert err.splitlines() == ([warning] if warned else []), args
         assert "secret-key" not in err
+
+
+def test_the_default_db_place_is_ignored_by_git(tmp_path: Path) -> None:
+    """`promptsync emulator` in a user's repository keeps its state in .promptsync/, which git
+    ignores by itself: a `git add .` never commits the emulator's database."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    db = tmp_path / ".promptsync" / "emulator.sqlite"
+    with emulator_subprocess("--db", str(db)) as (proc, _url):
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert db.exists()
+    status = subprocess.run(
+        ["git", "-C", str(tmp_path), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert status.stdout == ""
