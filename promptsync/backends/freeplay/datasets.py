@@ -7,9 +7,10 @@ have been committed, the dataset's test cases are listed again and only the case
 are sent. Deletes are by id (`DELETE …/test-cases/bulk`) and may be repeated: an id already gone
 is left out of the next attempt.
 
-A dataset this apply created, whose every bulk create was answered (at the first attempt) with
-exactly the cases sent, is `confirmed`: it holds what the file says, and apply's verification
-need not list its test cases again (10,000 new cases: 100 writes, no 100 reads after them).
+A dataset this apply created (and did not have to look for after an unanswered create), whose
+every bulk create was answered with exactly the cases of its chunk, is `confirmed`: it holds
+what the file says, and apply's verification need not list its test cases again (10,000 new
+cases: 100 writes, no 100 reads after them).
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class FreeplayDatasets:
         self.http = http
         self.base = f"{project_path}/prompt-datasets"
         self.confirmed: set[str] = set()  # datasets whose writes' answers show what they hold
+        self._found: set[str] = set()  # created, but the answer was lost: found by name
 
     def _pages(self, path: str, read: Callable[[Any], Any]) -> list[Any]:
         found: list[Any] = []
@@ -189,6 +191,7 @@ class FreeplayDatasets:
             "POST", self.base, body, lambda: None if self._find(op.name) else body
         )
         if response is None:
+            self._found.add(op.name)
             found = self._find(op.name)
             if found is None:  # pragma: no cover - _find just said it was there
                 raise BackendError(f"{op.name}: the dataset was created, then not found")
@@ -212,7 +215,7 @@ class FreeplayDatasets:
         not be listed: a bulk of new cases costs one request a hundred)."""
         path = f"{self.base}/{quote(dataset_id, safe='')}/test-cases/bulk"
         before: Counter[str] | None = Counter() if fresh else None
-        confirmed = fresh
+        confirmed = fresh and op.name not in self._found
         for start in range(0, len(op.cases), BULK):
             chunk = op.cases[start : start + BULK]
             if before is None:  # what was there before the first chunk: what arrives is ours
