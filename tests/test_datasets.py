@@ -282,30 +282,67 @@ def test_a_thousand_new_cases_take_eleven_requests(
     assert len(cases_of(fp, "big")) == 1000
 
 
-def _bulk_server(answer: Callable[[list[Any]], list[Any]]) -> FreeplayDatasets:
-    """A Freeplay whose bulk create answers with `answer(sent cases)`."""
+def _bulk_server(
+    answer: Callable[[list[Any]], list[Any]], time_out_first: bool = False
+) -> FreeplayDatasets:
+    """A Freeplay whose bulk create answers with `answer(sent cases)` (the first one, with
+    `time_out_first`, times out uncommitted) and whose datasets list no test cases."""
+    posts: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json={"data": [], "pagination": {"has_next": False}})
+        posts.append(1)
+        if time_out_first and len(posts) == 1:
+            raise httpx.ReadTimeout("timed out", request=request)
         sent = json.loads(request.content)["data"]
         return httpx.Response(201, json={"data": answer(sent)})
 
-    session = HttpSession("http://fp.test/api/v2", {}, transport=httpx.MockTransport(handler))
+    session = HttpSession(
+        "http://fp.test/api/v2", {}, transport=httpx.MockTransport(handler), retry_delay=0
+    )
     return FreeplayDatasets(session, "/projects/p")
 
 
-def test_a_new_dataset_is_confirmed_only_when_the_answers_echo_every_case() -> None:
+def test_a_new_dataset_is_known_only_when_every_answer_echoes_its_cases() -> None:
     cases = [TestCaseData(inputs={"n": i}, metadata={"k": "v"}) for i in range(150)]
     op = AddTestCases(name="d", dataset_id=None, cases=cases)
-    echoing = _bulk_server(lambda sent: [{"id": f"c{i}", **c} for i, c in enumerate(sent)])
+    echo = lambda sent: [{"id": f"c{i}", **c} for i, c in enumerate(sent)]  # noqa: E731
+    echoing = _bulk_server(echo)
     echoing.add(op, "ds1", fresh=True)
-    assert echoing.confirmed == {"d"}
-    # A registry that stores less than it was sent (here: drops metadata), or answers without
-    # the cases: apply's verification lists the dataset again, and sees the difference.
+    assert echoing.known == {"d": Counter(case_hash(c.model_dump()) for c in cases)}
+    # A registry that stores less than it was sent (here: drops metadata), an answer without
+    # the cases, or a bulk that timed out and was sent again after a re-read (the first might
+    # still land): apply's verification lists the dataset again, and sees any difference.
     lossy = _bulk_server(lambda sent: [{"id": "x", "inputs": c["inputs"]} for c in sent])
     lossy.add(op, "ds1", fresh=True)
     silent = _bulk_server(lambda _sent: [])
     silent.add(op, "ds1", fresh=True)
-    assert lossy.confirmed == silent.confirmed == set()
+    resent = _bulk_server(echo, time_out_first=True)
+    resent.add(op, "ds1", fresh=True)
+    assert lossy.known == silent.known == resent.known == {}
+
+
+def test_apply_lists_a_known_dataset_again_when_it_differs_from_the_plan(
+    project: Path, fp: RunningEmulator, run_cli: RunCli
+) -> None:
+    """The answers say what the dataset holds; apply compares that with the plan's test cases
+    (a saved plan whose adds were cut short is caught by the verification, not trusted)."""
+    assert run_cli("plan", "--out", "plan.json")[0] == 0
+    saved = json.loads((project / "plan.json").read_text(encoding="utf-8"))
+    [change] = [c for c in saved["changes"] if c["kind"] == "dataset"]
+    [add] = [o for o in change["operations"] if o["op"] == "add_test_cases"]
+    add["cases"] = add["cases"][:-1]
+    (project / "plan.json").write_text(json.dumps(saved), encoding="utf-8")
+    fp.stats.reset()
+    code, out, err = run_cli("apply", "plan.json")
+    listing = "GET /api/v2/projects/{project_id}/prompt-datasets/{dataset_id}/test-cases"
+    assert fp.stats.routes.get(listing, 0) == 1, (out, err)
+    assert code == 1
+    assert (
+        "Remote does not match the plan: support_cases in dataset: holds 2 test case(s),"
+        " expected 3 (1 missing, 0 not in the file)"
+    ) in out
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

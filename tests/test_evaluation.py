@@ -307,3 +307,22 @@ def test_the_openai_path_with_tools_and_429s(tmp_path: Path) -> None:
         )
     [row] = result.templates
     assert (row.after.passed, row.after.errors) == (4, 0)  # the 429s were retried by the SDK
+
+
+def test_an_installed_but_broken_sdk_is_an_error_in_its_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from promptsync.evaluate.calls import ModelError
+    from promptsync.evaluate.render import ModelRequest
+
+    monkeypatch.setitem(sys.modules, "anthropic", None)  # `import anthropic` raises ImportError
+    clients = ModelClients({}, {"ANTHROPIC_API_KEY": KEY})
+    request = ModelRequest("anthropic", "claude-x", ({"role": "user", "content": "hi"},))
+    with pytest.raises(
+        ModelError,
+        match=r"^the anthropic SDK cannot be used \((ModuleNotFound|Import)Error: .*"
+        r"reinstall it: pip install 'promptsync\[eval\]'$",
+    ):
+        clients.call(request)

@@ -126,9 +126,13 @@ def apply_plan(
             after = backend.read([LATEST, *plan.environments])
             mismatches = verify(plan, after, results)
             twice = duplicates(plan, after, results)
-            confirmed = set(backend.confirmed_datasets)
-            names = [c.name for c in plan.dataset_changes if c.name not in confirmed]
-            if names:  # a dataset the writes' answers showed whole need not be listed again
+            known = backend.known_datasets
+            names = [  # a dataset the writes' answers showed whole, as planned, is not listed
+                c.name
+                for c in plan.dataset_changes
+                if c.name not in known or sorted(known[c.name].elements()) != c.after_hashes
+            ]
+            if names:
                 mismatches += verify_datasets(plan, backend.read_datasets(names), names)
         except PromptsyncError as exc:  # the operations' outcomes are still worth reporting
             unverified = str(exc)

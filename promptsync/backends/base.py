@@ -8,7 +8,8 @@ docs/architecture.md ("How to add a backend").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -38,9 +39,10 @@ class Backend(Protocol):
         """Versions this client's retried creates made twice after all (the apply report)."""
 
     @property
-    def confirmed_datasets(self) -> Collection[str]:
-        """Datasets this client created whose every write was answered with exactly what it
-        sent: what they hold is known without listing them again (apply's verification)."""
+    def known_datasets(self) -> Mapping[str, Counter[str]]:
+        """Datasets this client created whose every write went through without a doubt and was
+        answered with exactly what it sent: the hashes of the test cases they hold, known
+        without listing them again (apply's verification compares them with the plan)."""
 
     @property
     def requests(self) -> int:

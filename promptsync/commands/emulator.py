@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import sys
 import uuid
@@ -54,17 +55,18 @@ def run_emulator(
             raise
         raise PromptsyncError(f"the emulator needs its extra: pip install '{EXTRA}'") from None
 
-    where = Path(db).parent
-    if db != ":memory:" and where.name == ".promptsync":
-        # The default, in the user's repository: git ignores it by itself, like the caches.
-        from promptsync.repo.files import cache_directory
-
-        cache_directory(where)
     for project_id in project_ids if backend == "freeplay" else ():
         try:
             uuid.UUID(project_id)
         except ValueError:
             raise PromptsyncError(f"--project-id: {project_id!r} is not a UUID") from None
+    where = Path(db).parent
+    if db != ":memory:" and where.name == ".promptsync" and not where.is_file():
+        # The default, in the user's repository: git ignores it by itself, like the caches.
+        from promptsync.repo.files import cache_directory
+
+        with contextlib.suppress(OSError):  # what cannot be made, the database check names
+            cache_directory(where)
     try:
         settings = EmulatorSettings(
             db=db,

@@ -106,14 +106,20 @@ class ModelClients:
             }
             if endpoint.base_url:
                 options["base_url"] = endpoint.base_url
-            if endpoint.sdk == "anthropic":
-                import anthropic
+            try:
+                if endpoint.sdk == "anthropic":
+                    import anthropic
 
-                made: Any = anthropic.Anthropic(**options)
-            else:
-                import openai
+                    made: Any = anthropic.Anthropic(**options)
+                else:
+                    import openai
 
-                made = openai.OpenAI(**options)
+                    made = openai.OpenAI(**options)
+            except (ImportError, AttributeError) as exc:  # installed, but broken
+                raise ModelError(
+                    f"the {endpoint.sdk} SDK cannot be used ({type(exc).__name__}: {exc});"
+                    f" reinstall it: {EXTRA}"
+                ) from None
             self._clients[endpoint.provider] = made
             return made
 

@@ -149,6 +149,7 @@ def _emulator_fails(*args: str) -> str:
 
 def test_db_problems_are_one_line_errors(tmp_path: Path) -> None:
     (tmp_path / "file.txt").write_text("hi", encoding="utf-8")
+    (tmp_path / ".promptsync").write_text("", encoding="utf-8")  # where the default db goes
     (tmp_path / "text.db").write_text("not a database", encoding="utf-8")
     other = sqlite3.connect(tmp_path / "other.db")
     other.execute("CREATE TABLE versions (x TEXT)")
@@ -158,6 +159,10 @@ def test_db_problems_are_one_line_errors(tmp_path: Path) -> None:
         (
             tmp_path / "file.txt" / "state" / "db.sqlite",
             f"'{tmp_path / 'file.txt'}' is a file, not a directory",
+        ),
+        (
+            tmp_path / ".promptsync" / "emulator.sqlite",
+            f"'{tmp_path / '.promptsync'}' is a file, not a directory",
         ),
         (tmp_path, "is a directory, not a database file"),
         (tmp_path / "text.db", "not an SQLite database"),

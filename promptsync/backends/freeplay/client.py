@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from urllib.parse import quote
@@ -131,8 +132,8 @@ class FreeplayBackend:
     dataset_versions = False  # a dataset's test cases are edited in place
 
     @property
-    def confirmed_datasets(self) -> Collection[str]:
-        return self._datasets.confirmed
+    def known_datasets(self) -> Mapping[str, Counter[str]]:
+        return self._datasets.known
 
     def read_datasets(self, names: Sequence[str] | None) -> RemoteDatasets:
         return self._datasets.read(names)

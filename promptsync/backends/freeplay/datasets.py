@@ -7,10 +7,11 @@ have been committed, the dataset's test cases are listed again and only the case
 are sent. Deletes are by id (`DELETE …/test-cases/bulk`) and may be repeated: an id already gone
 is left out of the next attempt.
 
-A dataset this apply created (and did not have to look for after an unanswered create), whose
-every bulk create was answered with exactly the cases of its chunk, is `confirmed`: it holds
-what the file says, and apply's verification need not list its test cases again (10,000 new
-cases: 100 writes, no 100 reads after them).
+A dataset this apply created, whose every write went through without a doubt (no failure that
+may have been committed, so no re-read and no resend) and whose bulk creates were each answered
+with exactly the cases of their chunk, has its test cases `known` from those answers: apply's
+verification compares them with the plan and lists the dataset again only when they differ
+(10,000 new cases: 100 writes, no 100 reads after them).
 """
 
 from __future__ import annotations
@@ -129,8 +130,10 @@ class FreeplayDatasets:
     def __init__(self, http: HttpSession, project_path: str) -> None:
         self.http = http
         self.base = f"{project_path}/prompt-datasets"
-        self.confirmed: set[str] = set()  # datasets whose writes' answers show what they hold
-        self._found: set[str] = set()  # created, but the answer was lost: found by name
+        # Datasets created by this client whose writes' answers show what they hold (hashes);
+        # one a doubtful write touched is left out (its verification lists it).
+        self.known: dict[str, Counter[str]] = {}
+        self._doubted: set[str] = set()
 
     def _pages(self, path: str, read: Callable[[Any], Any]) -> list[Any]:
         found: list[Any] = []
@@ -187,11 +190,13 @@ class FreeplayDatasets:
             "input_names": op.input_names,
             "support_history": op.support_history,
         }
-        response = self.http.write(
-            "POST", self.base, body, lambda: None if self._find(op.name) else body
-        )
+
+        def remaining() -> dict[str, Any] | None:
+            self._doubted.add(op.name)  # perhaps made twice: its verification lists it
+            return None if self._find(op.name) else body
+
+        response = self.http.write("POST", self.base, body, remaining)
         if response is None:
-            self._found.add(op.name)
             found = self._find(op.name)
             if found is None:  # pragma: no cover - _find just said it was there
                 raise BackendError(f"{op.name}: the dataset was created, then not found")
@@ -215,24 +220,27 @@ class FreeplayDatasets:
         not be listed: a bulk of new cases costs one request a hundred)."""
         path = f"{self.base}/{quote(dataset_id, safe='')}/test-cases/bulk"
         before: Counter[str] | None = Counter() if fresh else None
-        confirmed = fresh and op.name not in self._found
+        echoed: Counter[str] | None = Counter() if fresh else None
         for start in range(0, len(op.cases), BULK):
             chunk = op.cases[start : start + BULK]
             if before is None:  # what was there before the first chunk: what arrives is ours
                 before = Counter(c.hash for c in self._cases(dataset_id))
-            response = self.http.write(
-                "POST", path, _bulk(chunk), partial(self._missing, dataset_id, chunk, before.copy())
-            )
-            confirmed = confirmed and _echoes(response, chunk)
+            missing = partial(self._missing, op.name, dataset_id, chunk, before.copy())
+            answer = _echoed(self.http.write("POST", path, _bulk(chunk), missing), chunk)
+            echoed = None if echoed is None or answer is None else echoed + answer
             before.update(_hash(c) for c in chunk)
-        if confirmed:
-            self.confirmed.add(op.name)
+        if echoed is not None and op.name not in self._doubted:
+            self.known[op.name] = self.known.get(op.name, Counter()) + echoed
+        else:
+            self._doubted.add(op.name)
+            self.known.pop(op.name, None)
 
     def _missing(
-        self, dataset_id: str, chunk: Sequence[TestCaseData], before: Counter[str]
+        self, name: str, dataset_id: str, chunk: Sequence[TestCaseData], before: Counter[str]
     ) -> Any | None:
         """After an unanswered bulk create: the body of the chunk's cases that did not arrive
-        (None: all did)."""
+        (None: all did). The dataset is then verified by listing it."""
+        self._doubted.add(name)
         arrived = Counter(c.hash for c in self._cases(dataset_id)) - before
         missing = []
         for case in chunk:
@@ -260,16 +268,17 @@ class FreeplayDatasets:
                     self.http.send("DELETE", path, {"test_case_ids": left})
 
 
-def _echoes(response: Any, chunk: Sequence[TestCaseData]) -> bool:
-    """Does a bulk create's answer hold exactly the chunk's cases, as the registry now stores
-    them? (None: a re-read found the cases there, and a retry's remainder answers for fewer.)"""
+def _echoed(response: Any, chunk: Sequence[TestCaseData]) -> Counter[str] | None:
+    """The hashes of the cases a bulk create's answer holds, as the registry stores them, when
+    they are exactly the chunk's; None otherwise (or when a re-read, not an answer, ended it)."""
     if response is None:
-        return False
+        return None
     payload = _json(response)
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, list) or len(data) != len(chunk):
-        return False
-    return Counter(read_case(item).hash for item in data) == Counter(_hash(c) for c in chunk)
+        return None
+    found = Counter(read_case(item).hash for item in data)
+    return found if found == Counter(_hash(c) for c in chunk) else None
 
 
 def _hash(case: TestCaseData) -> str:

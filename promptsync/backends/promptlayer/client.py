@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
@@ -115,7 +116,8 @@ class PromptLayerBackend:
         self._latest: dict[str, RemoteVersion] = {}  # the newest versions the last read saw
         self._lock = threading.Lock()
         self.duplicates: list[str] = []  # versions a retried publish made twice (reported)
-        self.confirmed_datasets: tuple[str, ...] = ()  # a dataset version is verified by reading
+        # A dataset version is always verified by reading it.
+        self.known_datasets: dict[str, Counter[str]] = {}
         self._served: dict[str, dict[str, RemoteVersion]] = {}  # label → what the last read saw
         self._datasets = PromptLayerDatasets(self.http)
 
