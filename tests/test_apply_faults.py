@@ -91,14 +91,17 @@ def test_converges_without_duplicates(
                     or not line
                 )
             assert "Traceback" not in err
-            if out:
-                result = json.loads(out)
+            result = json.loads(out)
+            if "error" in result:  # failed before any operation (the plan's reads): one line
+                [message] = result["error"]["messages"]
+                assert message.startswith("error: ")
+                assert "\n" not in message
+                assert len([ln for ln in err.splitlines() if ln.startswith("error: ")]) == 1
+                outcomes.append(message)
+            else:
                 assert all("\n" not in (op["error"] or "") for op in result["operations"])
                 assert "\n" not in (result["verify_error"] or "")
                 outcomes.append(result["status"])
-            else:  # failed before any operation (the plan's own fetch): one error line
-                assert len([ln for ln in err.splitlines() if ln.startswith("error: ")]) == 1
-                outcomes.append(err.strip().splitlines()[-1])
             if code == 0:
                 break
         assert outcomes[-1] in ("applied", "no_changes"), outcomes
