@@ -68,13 +68,15 @@ def test_converges_without_duplicate_versions(
                 "apply", "--auto-approve", "--retry-delay", "0.01", "--format", "json"
             )
             assert "Traceback" not in err
-            if out:
-                result = json.loads(out)
+            result = json.loads(out)
+            if "error" in result:  # failed before any operation (the plan's reads): one line
+                [message] = result["error"]["messages"]
+                assert message.startswith("error: ")
+                assert len([ln for ln in err.splitlines() if ln.startswith("error: ")]) == 1
+                outcomes.append(message)
+            else:
                 assert all("\n" not in (op["error"] or "") for op in result["operations"])
                 outcomes.append(result["status"])
-            else:  # failed before any operation (the plan's own reads): one error line
-                assert len([ln for ln in err.splitlines() if ln.startswith("error: ")]) == 1
-                outcomes.append(err.strip().splitlines()[-1])
             if code == 0:
                 break
         seen = " ".join(pl.stats.outcomes)  # the faults really happened, to publishes too
