@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptsync import console
 from promptsync.display.formats import plan_output
 from promptsync.errors import PromptsyncError, error_json
 from promptsync.interrupts import Interrupted
-from promptsync.jobs.evaluation import EvalRequest
-from promptsync.jobs.impact import ImpactOptions
 from promptsync.jobs.planning import RemoteOptions, start_planning
 from promptsync.jobs.project import Selection
 from promptsync.repo.files import write_atomically
+
+if TYPE_CHECKING:  # impact and evaluation are imported only when asked for
+    from promptsync.jobs.evaluation import EvalRequest
+    from promptsync.jobs.impact import ImpactOptions
 
 
 def run_plan(

@@ -7,18 +7,20 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptsync import console
 from promptsync.errors import Issue, PromptsyncError, error_json
 from promptsync.interrupts import Interrupted
 from promptsync.jobs.deploy_all import DeployedProjects, deploy_all
-from promptsync.jobs.impact import ImpactOptions
 from promptsync.jobs.planning import RemoteOptions
 from promptsync.jobs.project import Selection
 from promptsync.jobs.projects import discover, plan_all, validate_all
 from promptsync.plan.projects import ProjectsPlan
 from promptsync.repo.files import write_atomically
+
+if TYPE_CHECKING:  # impact is imported only when asked for
+    from promptsync.jobs.impact import ImpactOptions
 
 
 def _issue_json(issue: Issue) -> dict[str, object]:

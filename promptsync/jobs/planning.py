@@ -18,9 +18,6 @@ from typing import TYPE_CHECKING
 
 from promptsync import __version__
 from promptsync.errors import PromptsyncError
-from promptsync.jobs.evaluation import EvalRequest, load_specs, run_evaluation
-from promptsync.jobs.evaluation import targets as eval_targets
-from promptsync.jobs.impact import ImpactOptions, with_impact
 from promptsync.jobs.project import (
     Project,
     Selection,
@@ -42,8 +39,10 @@ from promptsync.repo.provenance import describer
 from promptsync.repo.settings import Settings, load_settings
 from promptsync.threads import background, in_parallel
 
-if TYPE_CHECKING:  # httpx is imported only once a backend is opened
+if TYPE_CHECKING:  # httpx once a backend is opened; impact and evaluation only when asked for
     from promptsync.backends.base import Backend
+    from promptsync.jobs.evaluation import EvalRequest
+    from promptsync.jobs.impact import ImpactOptions
 
 
 @dataclass
@@ -202,10 +201,15 @@ def make_plan(
         from promptsync.backends.base import call_sampler
 
         config = project.settings.config.impact
+        from promptsync.jobs.impact import with_impact
+
         plan = with_impact(
             plan, snapshots, call_sampler(backend), impact, config, datetime.now(UTC)
         )
     if evaluation is not None:
+        from promptsync.jobs.evaluation import load_specs, run_evaluation
+        from promptsync.jobs.evaluation import targets as eval_targets
+
         specs = load_specs(project)
         found, notes = eval_targets(project, specs, snapshots, plan.template_changes)
         if not specs:

@@ -10,12 +10,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from promptsync import __version__
 from promptsync.errors import PromptsyncError, messages
 from promptsync.jobs import planning as jobs_planning
-from promptsync.jobs.impact import ImpactOptions
 from promptsync.jobs.project import Selection, matches
 from promptsync.jobs.validation import Validation, validate
 from promptsync.kinds.prompts.remote import LATEST
@@ -23,6 +22,9 @@ from promptsync.plan.projects import ProjectError, ProjectPlan, ProjectsPlan, su
 from promptsync.repo.projects import ProjectConfig, changed_paths, touched, tracked_configs
 from promptsync.repo.settings import load_settings
 from promptsync.threads import background
+
+if TYPE_CHECKING:  # impact is imported only when asked for
+    from promptsync.jobs.impact import ImpactOptions
 
 T = TypeVar("T")
 R = TypeVar("R")

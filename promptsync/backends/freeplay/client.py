@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from promptsync.backends.freeplay import search, testruns
@@ -20,7 +21,6 @@ from promptsync.backends.freeplay.wire import (
 )
 from promptsync.backends.http import BackendError, HttpSession
 from promptsync.backends.replies import ShapeError
-from promptsync.evaluate.run import CaseResult
 from promptsync.impact.traffic import CallSample
 from promptsync.kinds.datasets.changes import (
     AddTestCases,
@@ -35,6 +35,9 @@ from promptsync.kinds.prompts.remote import LATEST, Capabilities, RemoteVersion,
 from promptsync.plan.models import BackendRef
 from promptsync.repo.credentials import ApiKey
 from promptsync.threads import in_parallel
+
+if TYPE_CHECKING:  # evaluation only when a plan runs one
+    from promptsync.evaluate.run import CaseResult
 
 # Freeplay reuses an identical version instead of creating one, without comparing `provider`.
 CAPABILITIES = Capabilities(

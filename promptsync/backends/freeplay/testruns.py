@@ -12,11 +12,13 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from promptsync.backends.http import BackendError, HttpSession
-from promptsync.evaluate.run import CaseResult
+
+if TYPE_CHECKING:  # evaluation only when a plan runs one
+    from promptsync.evaluate.run import CaseResult
 
 
 def _key(inputs: Any, output: Any) -> str:
