@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from promptsync.errors import PromptsyncError
@@ -58,6 +59,11 @@ def reset() -> None:
     """Forget closed and failed streams (for in-process callers running several commands)."""
     _closed.clear()
     _failed.clear()
+
+
+def retries(verbose: int) -> Callable[[str], None] | None:
+    """With -v, each retry (and each re-read after a doubtful write) as a line on stderr."""
+    return (lambda message: err(f"retry: {message}")) if verbose else None
 
 
 APPLY_PROMPT = "Apply these changes? [y/N] "

@@ -23,6 +23,16 @@ class Issue:
     message: str
     severity: Severity = "error"
 
+    def as_json(self) -> dict[str, object]:
+        """The issue in `--format json` answers."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
     def __str__(self) -> str:
         if self.line == 0:  # about the file as a whole
             return f"{self.path}: {self.message}"

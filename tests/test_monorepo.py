@@ -3,6 +3,7 @@ over a real emulator in a git repository of three projects (one with a broken co
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -467,3 +468,27 @@ def test_deployment_records_per_environment_changed() -> None:
         }
     ) == ("https://github.com/o/r/actions/runs/7")
     assert run_url({}) is None
+
+
+class _Terminal(io.StringIO):
+    """A stdin that is a terminal, answering the confirmation."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_apply_all_asks_on_the_terminal_never_into_a_json_answer(
+    mono: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setattr(sys, "stdin", _Terminal("n\n"))
+    code, out, err = run_cli("--no-color", "apply", "--all", "--format", fmt)
+    assert code == 1
+    asked_on = err if fmt == "json" else out
+    assert "Apply these changes? [y/N] " in asked_on
+    assert "apply cancelled; nothing was changed" in err
+    if fmt == "json":
+        assert "[y/N]" not in out
+        assert json.loads(out)["error"]["messages"] == [
+            "error: apply cancelled; nothing was changed"
+        ]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from promptsync import console
 from promptsync.apply.report import NO_CHANGES_JSON
+from promptsync.display.lines import nothing_applied
 from promptsync.display.report import report_text
 from promptsync.display.text import plan_text
 from promptsync.errors import PromptsyncError, error_json
@@ -17,8 +18,6 @@ from promptsync.jobs.deploy import deploy
 from promptsync.jobs.planning import RemoteOptions
 from promptsync.jobs.project import Selection
 from promptsync.plan.models import Plan
-
-ALREADY_APPLIED = "The saved plan is already applied: the remote serves what it planned."
 
 
 def run_apply(
@@ -64,10 +63,8 @@ def run_apply(
         if not text:
             status = "already_applied" if done.already_applied else "no_changes"
             console.out(json.dumps({**NO_CHANGES_JSON, "status": status}, indent=2) + "\n")
-        elif done.already_applied:
-            console.out(ALREADY_APPLIED + "\n")
-        elif not done.plan.held_back:
-            console.out("No changes. Your prompts match the remote.\n")
+        elif done.already_applied or not done.plan.held_back:  # held back: the errors say it
+            console.out(nothing_applied(done.plan, done.already_applied) + "\n")
     elif text:
         console.out(report_text(done.report))
     else:

@@ -25,10 +25,7 @@ def run_eval(
     fmt: str,
     verbose: int,
 ) -> int:
-    def on_retry(message: str) -> None:
-        if verbose:
-            console.err(f"retry: {message}")
-
+    on_retry = console.retries(verbose)
     try:
         planning = start_planning(config, os.environ, Path.cwd(), remote, on_retry)
         try:

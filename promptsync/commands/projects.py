@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptsync import console
-from promptsync.errors import Issue, PromptsyncError, error_json
+from promptsync.errors import PromptsyncError, error_json
 from promptsync.interrupts import Interrupted
 from promptsync.jobs.deploy_all import DeployedProjects, deploy_all
 from promptsync.jobs.planning import RemoteOptions
@@ -21,16 +21,6 @@ from promptsync.repo.files import write_atomically
 
 if TYPE_CHECKING:  # impact is imported only when asked for
     from promptsync.jobs.impact import ImpactOptions
-
-
-def _issue_json(issue: Issue) -> dict[str, object]:
-    return {
-        "path": issue.path,
-        "line": issue.line,
-        "column": issue.column,
-        "severity": issue.severity,
-        "message": issue.message,
-    }
 
 
 def run_validate_all(fmt: str) -> int:
@@ -46,10 +36,8 @@ def run_validate_all(fmt: str) -> int:
                     "prompts_dir": c.result.prompts_dir,
                     "files": c.result.files,
                     "templates": c.result.templates,
-                    "errors": [_issue_json(i) for i in c.result.errors],
-                    "warnings": [
-                        _issue_json(i) for i in c.result.issues if i.severity == "warning"
-                    ],
+                    "errors": [i.as_json() for i in c.result.errors],
+                    "warnings": [i.as_json() for i in c.result.issues if i.severity == "warning"],
                 }
                 for c in checked
             ],
@@ -99,10 +87,7 @@ def run_plan_all(
     verbose: int,
     impact: ImpactOptions | None = None,
 ) -> int:
-    def on_retry(message: str) -> None:
-        if verbose:
-            console.err(f"retry: {message}")
-
+    on_retry = console.retries(verbose)
     try:
         plans = plan_all(
             discover(Path.cwd()), selection, remote, os.environ, impact=impact, on_retry=on_retry
@@ -118,10 +103,6 @@ def run_plan_all(
     if plans.failed:
         return 1
     return 2 if detailed_exitcode and plans.has_changes else 0
-
-
-def _confirm(plans: ProjectsPlan) -> None:
-    console.confirm_apply(sys.stdin, sys.stdout)
 
 
 def run_apply_all(
@@ -143,6 +124,9 @@ def run_apply_all(
         rendered = projects_text(plans, color=color and text)
         console.out(rendered) if text else console.err(rendered.rstrip("\n"))
 
+    def approve(plans: ProjectsPlan) -> None:  # the question never lands in a JSON answer
+        console.confirm_apply(sys.stdin, sys.stdout if text else sys.stderr)
+
     try:
         done = deploy_all(
             discover(Path.cwd()),
@@ -153,7 +137,7 @@ def run_apply_all(
             parallelism=parallelism,
             emit=console.err,
             show=show,
-            approve=None if planfile or auto_approve else _confirm,
+            approve=None if planfile or auto_approve else approve,
             on_retry=console.err if verbose else None,
         )
     except (PromptsyncError, Interrupted) as exc:

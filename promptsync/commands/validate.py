@@ -7,18 +7,7 @@ import os
 from pathlib import Path
 
 from promptsync import console
-from promptsync.errors import Issue
 from promptsync.jobs.validation import validate
-
-
-def _issue_json(issue: Issue) -> dict[str, object]:
-    return {
-        "path": issue.path,
-        "line": issue.line,
-        "column": issue.column,
-        "severity": issue.severity,
-        "message": issue.message,
-    }
 
 
 def run_validate(config: str | None, fmt: str) -> int:
@@ -44,8 +33,8 @@ def run_validate(config: str | None, fmt: str) -> int:
                 if result.evals is not None
                 else {}
             ),
-            "errors": [_issue_json(i) for i in errors],
-            "warnings": [_issue_json(i) for i in result.issues if i.severity == "warning"],
+            "errors": [i.as_json() for i in errors],
+            "warnings": [i.as_json() for i in result.issues if i.severity == "warning"],
         }
         console.out(json.dumps(report, indent=2) + "\n")
         return 1 if errors else 0

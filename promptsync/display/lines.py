@@ -107,6 +107,15 @@ def heading(change: Change) -> Line:
     )
 
 
+ALREADY_APPLIED = "The saved plan is already applied: the remote serves what it planned."
+
+
+def nothing_applied(plan: Plan, already_applied: bool) -> str:
+    """What an apply that wrote nothing says: a saved plan already applied, or the plan's own
+    no-changes line."""
+    return ALREADY_APPLIED if already_applied else summary_line(plan)
+
+
 def summary_line(plan: Plan) -> str:
     if not plan.changes and plan.held_back:
         return f"No changes to make; {len(plan.held_back)} held back (see above)."

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import click
 
 from promptsync.apply.report import Report
-from promptsync.display.lines import summary_line, visible
+from promptsync.display.lines import ALREADY_APPLIED, summary_line, visible
 from promptsync.display.text import plan_text
 from promptsync.plan.projects import ProjectPlan, ProjectsPlan
 
@@ -153,7 +153,7 @@ class ProjectOutcome(NamedTuple):
 
 SAID = {
     "no_changes": "No changes. Your prompts match the remote.",
-    "already_applied": "The saved plan is already applied: the remote serves what it planned.",
+    "already_applied": ALREADY_APPLIED,
     "skipped": "skipped.",
     "interrupted": "not applied: interrupted.",
 }

@@ -20,7 +20,7 @@ from promptsync.commands.github.common import (
     skipped,
 )
 from promptsync.commands.options import apply_arguments, evaluation, impact, remote, selection
-from promptsync.display.lines import summary_line
+from promptsync.display.lines import nothing_applied, summary_line
 from promptsync.display.markdown import plan_markdown
 from promptsync.display.report import report_text
 from promptsync.display.text import plan_text
@@ -125,11 +125,7 @@ def apply_one(title: str, inputs: Inputs, key_variable: str) -> Outcome:
         return failed(title, "apply", exc)
     report = done.report
     if report is None:
-        line = (
-            "The saved plan is already applied: the remote serves what it planned."
-            if done.already_applied
-            else "No changes. Your prompts match the remote."
-        )
+        line = nothing_applied(done.plan, done.already_applied)
         console.out(line + "\n")
         md = f"### promptsync apply — {title}\n\n✅ **{line}**\n"
         return Outcome(md, None, line, False, 0)
