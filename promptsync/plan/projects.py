@@ -5,18 +5,15 @@ summary over all of them. Frozen data like the Plan, saved by `plan --all --out`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from promptsync.errors import PromptsyncError
 from promptsync.kinds.common import Frozen
-from promptsync.plan.models import FORMAT_VERSION, Plan
+from promptsync.plan.models import Plan
+from promptsync.plan.saved import read_saved
 from promptsync.repo.config import SCHEMA_BASE
-from promptsync.repo.discovery import display_path
 from promptsync.repo.gitinfo import GitInfo
 
 
@@ -99,27 +96,4 @@ def summarize(projects: Sequence[ProjectPlan]) -> ProjectsSummary:
 
 def load_projects_plan_file(path: str) -> ProjectsPlan:
     """A saved plan of several projects; one project's plan is refused with a pointer."""
-    from pydantic import ValidationError
-
-    shown = display_path(Path(path))
-    try:
-        data = json.loads(Path(path).read_bytes())
-    except OSError as exc:
-        raise PromptsyncError(f"cannot read plan {shown}: {exc.strerror}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise PromptsyncError(f"{shown}: not a promptsync plan (invalid JSON)") from None
-    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-        version = data.get("format_version") if isinstance(data, dict) else None
-        raise PromptsyncError(
-            f"{shown}: plan format_version {version!r} is not supported (this promptsync reads"
-            f" {FORMAT_VERSION!r})"
-        )
-    if data.get("kind") != "projects":
-        raise PromptsyncError(
-            f"{shown}: a plan of one project, not of several (plan --all): apply it without --all"
-        )
-    try:
-        return ProjectsPlan.model_validate(data)
-    except ValidationError as exc:
-        where = ".".join(str(p) for p in exc.errors()[0]["loc"])
-        raise PromptsyncError(f"{shown}: not a valid promptsync plan (at {where})") from None
+    return read_saved(path, ProjectsPlan, several=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from promptsync.errors import PromptsyncError
 from promptsync.kinds.datasets.identity import case_hash
@@ -16,8 +17,19 @@ from promptsync.kinds.prompts.remote import LATEST
 from promptsync.plan.models import FORMAT_VERSION, Plan, change_counts
 from promptsync.repo.discovery import display_path
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
+
 
 def load_plan_file(path: str) -> Plan:
+    return read_saved(path, Plan, several=False)
+
+
+def read_saved(path: str, model: type[M], *, several: bool) -> M:
+    """A saved plan: of one project (`Plan`) or of several (`several`: `plan --all`'s), each
+    refused with a pointer to the other command; every problem one line naming the file."""
     from pydantic import ValidationError
 
     shown = display_path(Path(path))
@@ -29,19 +41,25 @@ def load_plan_file(path: str) -> Plan:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise PromptsyncError(f"{shown}: not a promptsync plan (invalid JSON)") from None
-    version = data.get("format_version") if isinstance(data, dict) else None
-    if isinstance(data, dict) and data.get("kind") == "projects":
-        raise PromptsyncError(
-            f"{shown}: a plan of several projects (plan --all): apply it with apply --all"
-        )
+    if not isinstance(data, dict):
+        data = {}
+    version = data.get("format_version")
     if version != FORMAT_VERSION:
         hint = " — it was made by an older promptsync: run plan again" if version == "1" else ""
         raise PromptsyncError(
             f"{shown}: plan format_version {version!r} is not supported (this promptsync reads"
             f" {FORMAT_VERSION!r}){hint}"
         )
+    if several and data.get("kind") != "projects":
+        raise PromptsyncError(
+            f"{shown}: a plan of one project, not of several (plan --all): apply it without --all"
+        )
+    if not several and data.get("kind") == "projects":
+        raise PromptsyncError(
+            f"{shown}: a plan of several projects (plan --all): apply it with apply --all"
+        )
     try:
-        return Plan.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         where = ".".join(str(p) for p in exc.errors()[0]["loc"])
         raise PromptsyncError(f"{shown}: not a valid promptsync plan (at {where})") from None
