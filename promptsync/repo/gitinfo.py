@@ -59,17 +59,24 @@ def _git(where: Path, *args: str) -> str | None:
     return answer.result()
 
 
+def run_git(
+    where: Path, *args: str, errors: str = "replace", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """git in `where`, paths unquoted; raises OSError (no git) or SubprocessError (timeout)."""
+    return subprocess.run(
+        ["git", "-c", "core.quotepath=off", "-C", str(where), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors=errors,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def _ask(where: Path, *args: str) -> str | None:
     try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "-C", str(where), *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=60,
-            check=False,
-        )
+        done = run_git(where, *args)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None

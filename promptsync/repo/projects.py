@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from promptsync.errors import PromptsyncError
+from promptsync.repo.gitinfo import run_git
 from promptsync.repo.settings import CONFIG_NAMES
 
 
@@ -32,15 +33,7 @@ class ProjectConfig:
 def _git(where: Path, *args: str) -> str:
     """git's output; a failure is one line naming the command."""
     try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "-C", str(where), *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
-            timeout=120,
-            check=False,
-        )
+        done = run_git(where, *args, errors="surrogateescape", timeout=120)
     except FileNotFoundError:
         raise PromptsyncError("--all needs the git executable, and none was found") from None
     except (OSError, subprocess.SubprocessError) as exc:
