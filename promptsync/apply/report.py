@@ -115,8 +115,7 @@ def apply_plan(
         for op in change.operations
         for env in op.environments
     }
-    if targets:  # a plan of datasets only moves no environment
-        backend.preflight([env for env in plan.environments if env in targets])
+    backend.preflight([env for env in plan.environments if env in targets])
     results, interrupted = execute(plan, backend, parallelism=parallelism, emit=emit, stop=stop)
     mismatches: list[Mismatch] = []
     twice: list[str] = []

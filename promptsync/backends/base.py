@@ -68,7 +68,8 @@ class Backend(Protocol):
         before anything is sent again); returns the dataset's id, known or made."""
 
     def preflight(self, environments: Sequence[str]) -> None:
-        """Raise BackendError naming any environment the registry does not have."""
+        """Raise BackendError naming any environment the registry does not have (no request
+        when there is none to check)."""
 
     def create_version(self, op: CreateVersion) -> RemoteVersion:
         """Create the version (deployed to `op.environments`) and return what the server holds.

@@ -211,6 +211,8 @@ class FreeplayBackend:
         return found
 
     def preflight(self, environments: Sequence[str]) -> None:
+        if not [e for e in environments if e != LATEST]:  # nothing to move (datasets only)
+            return
         known: set[str] = set()
         page = 1
         while True:
