@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +16,7 @@ from promptsync.kinds.prompts.desired import LoadedPrompts, PromptSource
 from promptsync.kinds.prompts.load import load_prompts, name_in_file
 from promptsync.kinds.prompts.remote import LATEST
 from promptsync.repo.checked import CheckedFiles
-from promptsync.repo.settings import Settings, load_settings
+from promptsync.repo.settings import Settings
 
 CHECKED = Path(".promptsync") / "cache" / "files.json"
 
@@ -50,13 +50,6 @@ class Project:
                 if env not in seen:
                     seen.append(env)
         return seen
-
-
-def open_project(config: str | None, environ: Mapping[str, str], cwd: Path) -> Project:
-    """Read the config and every prompt file (raises LoadError listing all problems)."""
-    settings = load_settings(config, environ, cwd)
-    check_started(settings, cwd)
-    return load_project(settings)
 
 
 def check_started(settings: Settings, cwd: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from promptsync.errors import Issue, LoadError
-from promptsync.kinds.datasets.desired import DatasetSource, LoadedDatasets
+from promptsync.kinds.datasets.desired import DatasetSource
 from promptsync.kinds.datasets.identity import case_content, case_hash
 from promptsync.kinds.datasets.remote import CaseContent
 from promptsync.kinds.datasets.shape import case_ok, dataset_ok
@@ -267,11 +267,3 @@ def check_datasets(
         names[source.name] = found.shown
         sources.append(source)
     return sources, sorted(issues)
-
-
-def load_datasets(datasets_dir: Path, root: Path, backend: str) -> LoadedDatasets:
-    """Load and check every dataset file; raises LoadError listing every error."""
-    sources, issues = check_datasets(datasets_dir, root, backend)
-    if any(i.severity == "error" for i in issues):
-        raise LoadError(issues)
-    return LoadedDatasets(tuple(sources), tuple(issues))

@@ -17,7 +17,6 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from promptsync.errors import Problems
 from promptsync.kinds.common import Action, Orphan, Summary, change_counts
 from promptsync.kinds.prompts.breaking import breaking_changes
 from promptsync.kinds.prompts.changes import (
@@ -38,10 +37,6 @@ from promptsync.kinds.prompts.diff import differences
 from promptsync.kinds.prompts.identity import Identity, short
 from promptsync.kinds.prompts.models import PromptFile
 from promptsync.kinds.prompts.remote import LATEST, Capabilities, RemoteVersion, Snapshots
-
-
-class PlanError(Problems):
-    """The plan cannot be made; one line per problem."""
 
 
 @dataclass
