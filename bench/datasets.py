@@ -17,22 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CHILD_ENV, KEY, PROJECT, emulator_process, table, user_python
+from bench.apply import write_files
+from bench.common import CHILD_ENV, KEY, emulator_process, table, user_python
 
 
 def write_project(root: Path, templates: int, datasets: int, cases: int) -> None:
-    (root / "prompts").mkdir(parents=True, exist_ok=True)
-    (root / "promptsync.yaml").write_text(
-        f"project_id: {PROJECT}\nenvironments: [staging, prod]\n", encoding="utf-8"
-    )
-    for i in range(templates):
-        (root / "prompts" / f"t{i:04d}.yaml").write_text(
-            f"name: t{i:04d}\nprovider: openai\nmodel: gpt-4o\n"
-            f"messages: [{{role: system, content: 'Assistant {i}.'}},"
-            " {role: user, content: '{{question}}'}]\n"
-            "environments: [staging, prod]\n",
-            encoding="utf-8",
-        )
+    root.mkdir(parents=True, exist_ok=True)
+    write_files(root, templates)  # the templates bench.apply plans
     if datasets:
         (root / "datasets").mkdir(exist_ok=True)
     for d in range(datasets):
