@@ -399,3 +399,29 @@ def test_both_registries_keys_are_masked(
     assert result.exit_code == 0, result.log
     assert result.masks == [other, KEY]
     assert KEY not in result.log + result.summary + json.dumps(result.outputs)
+
+
+def test_model_provider_keys_are_masked_too(
+    workspace: Path, runner_temp: Path, gh: FakeGitHub
+) -> None:
+    """The default providers' keys (by action.yml) and a configured provider's (by the driver,
+    from promptsync.yaml's providers), so that no log line of an evaluation can show one."""
+    config = workspace / "promptsync.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + "providers:\n  local: {sdk: openai, base_url: 'http://127.0.0.1:9',"
+        " api_key_env: LOCAL_KEY}\n",
+        encoding="utf-8",
+    )
+    openai_key, local_key = "sk-OPENAI-MARKER-04", "local-MARKER-05"
+    github = {"token": "ghs_rw", "GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": "octo/prompts"}
+    github |= {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": ""}
+    result = run_action(
+        workspace=workspace,
+        runner_temp=runner_temp,
+        inputs={},
+        env={"FREEPLAY_API_KEY": KEY, "OPENAI_API_KEY": openai_key, "LOCAL_KEY": local_key},
+        github=github,
+    )
+    assert result.exit_code == 0, result.log
+    assert {KEY, openai_key, local_key} <= set(result.masks)
