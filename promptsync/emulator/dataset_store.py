@@ -104,14 +104,7 @@ class DatasetStore:
 
     def by_name(self, project_id: str, name: str) -> Dataset:
         with self._store.reading() as db:
-            row = db.execute(
-                f"SELECT {_DATASET_COLUMNS} FROM datasets"
-                " WHERE project_id = ? AND name = ? AND archived = 0",
-                (project_id, name),
-            ).fetchone()
-        if row is None:
-            raise StoreError(404, f"Dataset '{name}' not found")
-        return Dataset.from_row(row)
+            return _one(db, project_id, "name", name, f"Dataset '{name}' not found")
 
     def update(self, project_id: str, dataset_id: str, changes: dict[str, Any]) -> Dataset:
         with self._store.transaction() as db:
@@ -130,14 +123,7 @@ class DatasetStore:
             db.execute("UPDATE datasets SET archived = 1 WHERE id = ?", (dataset_id,))
 
     def _dataset(self, db: sqlite3.Connection, project_id: str, dataset_id: str) -> Dataset:
-        row = db.execute(
-            f"SELECT {_DATASET_COLUMNS} FROM datasets"
-            " WHERE project_id = ? AND id = ? AND archived = 0",
-            (project_id, dataset_id),
-        ).fetchone()
-        if row is None:
-            raise StoreError(404, "Dataset not found")
-        return Dataset.from_row(row)
+        return _one(db, project_id, "id", dataset_id, "Dataset not found")
 
     def _refuse_taken_name(
         self, db: sqlite3.Connection, project_id: str, name: str, own_id: str | None
@@ -228,3 +214,15 @@ def _columns(d: Dataset) -> tuple[Any, ...]:
         json.dumps(d.media_input_names),
         int(d.support_history),
     )
+
+
+def _one(db: sqlite3.Connection, project_id: str, column: str, value: str, missing: str) -> Dataset:
+    """The project's live dataset whose `column` (id or name) is `value`; 404 `missing`."""
+    row = db.execute(
+        f"SELECT {_DATASET_COLUMNS} FROM datasets"  # column: "id" or "name", never input
+        f" WHERE project_id = ? AND {column} = ? AND archived = 0",
+        (project_id, value),
+    ).fetchone()
+    if row is None:
+        raise StoreError(404, missing)
+    return Dataset.from_row(row)
