@@ -109,7 +109,7 @@ def find_drift(
         plan = jobs_planning.make_plan(planning.project, planning.backend, Selection(), reading)
         if not plan.has_changes:
             return Drift(project.path, config, plan)
-        names = sorted({c.name for c in plan.changes})
+        names = sorted({c.name for c in plan.template_changes})  # datasets are not pulled here
         pulled = _pulled_changes(planning.project, reading.result(), names, top)
         return Drift(project.path, config, plan, *pulled)
     except PromptsyncError as exc:
